@@ -1,0 +1,136 @@
+"""The `digest` command: each subcommand body calls one pipeline function."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from generator import __version__
+from generator.errors import BuildFailed, DigestError, UsageError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="digest", description="Build a static news digest from a folder of entries."
+    )
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into its output folder")
+    _add_root(build)
+    build.add_argument("-o", "--output", type=Path, help="output folder (default: ROOT/site)")
+    build.add_argument("--drafts", action="store_true", help="include entries with draft: true")
+
+    check = commands.add_parser("check", help="validate everything and write nothing")
+    _add_root(check)
+    check.add_argument("--drafts", action="store_true", help="also check how drafts would index")
+
+    new = commands.add_parser("new", help="create a new digest site with a sample entry")
+    new.add_argument("root", type=Path, metavar="ROOT", help="folder to create")
+    return parser.parse_args(argv)
+
+
+def _add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "root",
+        type=Path,
+        nargs="?",
+        default=Path("."),
+        metavar="ROOT",
+        help="site folder holding content/ (default: the current folder)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and turn every expected failure into a message and an exit code."""
+    args = parse_arguments(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"digest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildFailed as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(
+            f"digest: {_plural(len(exc.errors), 'problem')} found; nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_CONTENT
+    except DigestError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        print("digest: interrupted; the output folder was left as it was", file=sys.stderr)
+        return 130
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from generator.build import build_site
+
+    root = _site_root(args.root)
+    result = build_site(root, args.output, drafts=args.drafts)
+    _print_warnings(result.warnings)
+    stats = result.write
+    assert stats is not None
+    total = sum(result.timings.values())
+    print(
+        f"{_plural(len(result.site.entries), 'entry', 'entries')}, "
+        f"{_plural(result.pages, 'file')}: {stats.written} written, "
+        f"{stats.unchanged} unchanged, {stats.removed} removed in {total:.2f} s"
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from generator.build import build_site
+
+    root = _site_root(args.root)
+    result = build_site(root, drafts=args.drafts, write=False)
+    _print_warnings(result.warnings)
+    for kind, items in (("people", result.site.people), ("topics", result.site.topics)):
+        unknown = [i for i in items if not i.registered]
+        for item in unknown:
+            print(f"{item.path}:{item.line}: note: {item.name!r} is not in content/{kind}.yaml")
+    print(
+        f"ok: {_plural(len(result.site.entries), 'entry', 'entries')}, "
+        f"{_plural(len(result.site.people), 'person', 'people')}, "
+        f"{_plural(len(result.site.topics), 'topic')}, {_plural(result.pages, 'file')} "
+        "would be written"
+    )
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from generator.scaffold import create_site
+
+    create_site(args.root)
+    print(f"created a new digest in {args.root}; build it with: digest build {args.root}")
+    return EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "new": cmd_new}
+
+
+def _site_root(root: Path) -> Path:
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder")
+    if not (root / "content").is_dir():
+        raise UsageError(
+            f"{root} has no content/ folder — run `digest new {root}` or point at a site root"
+        )
+    return root
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"

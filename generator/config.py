@@ -1,0 +1,155 @@
+"""Read `digest.toml`: every key has a default, and a typo is named with the nearest real key."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from generator.errors import DigestError
+
+CONFIG_NAME = "digest.toml"
+EDITION_PERIODS = ("day", "week")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Site settings; the defaults are what a site without `digest.toml` gets."""
+
+    title: str = "News digest"
+    description: str = "The news that matters, with the people and topics behind it."
+    base_url: str = "/"
+    language: str = "en"
+    timezone: str = "UTC"
+    edition: str = "week"
+    page_size: int = 20
+    home_editions: int = 5
+    output: str = "site"
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, always with a leading and trailing slash."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        """`scheme://host` of an absolute base URL, or '' when only a path is configured."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def fingerprint(self) -> str:
+        """A hash of every setting: any config change invalidates every page."""
+        text = repr(sorted((f.name, getattr(self, f.name)) for f in fields(self)))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_KEYS = {f.name: f for f in fields(Config)}
+
+
+def load_config(root: Path) -> Config:
+    """Read `ROOT/digest.toml` if present; raise DigestError on any bad key or value."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return Config()
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_error_line(str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise DigestError(
+            f"cannot parse {CONFIG_NAME}: {reason}",
+            path,
+            line,
+            "check quotes around strings and `key = value` syntax",
+        ) from exc
+    return config_from_dict(data, path, text)
+
+
+def config_from_dict(data: dict[str, object], path: Path, text: str = "") -> Config:
+    """Validate keys and types one by one so each message points at its own line."""
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        line = _key_line(text, key)
+        if key not in _KEYS:
+            near = difflib.get_close_matches(key, list(_KEYS), n=1)
+            hint = f"did you mean `{near[0]}`?" if near else f"known keys: {', '.join(_KEYS)}"
+            raise DigestError(f"unknown setting `{key}`", path, line, hint)
+        expected = type(_KEYS[key].default)
+        if type(value) is not expected:
+            raise DigestError(
+                f"`{key}` must be a {_type_name(expected)}, not {_type_name(type(value))}",
+                path,
+                line,
+                f"for example `{key} = {_example(_KEYS[key].default)}`",
+            )
+        values[key] = value
+    config = Config(**values)  # type: ignore[arg-type]
+    _check_values(config, path, text)
+    return config
+
+
+def _check_values(config: Config, path: Path, text: str) -> None:
+    if config.edition not in EDITION_PERIODS:
+        raise DigestError(
+            f"`edition` must be one of {', '.join(EDITION_PERIODS)}, not {config.edition!r}",
+            path,
+            _key_line(text, "edition"),
+            'use `edition = "week"` or `edition = "day"`',
+        )
+    try:
+        zoneinfo.ZoneInfo(config.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise DigestError(
+            f"unknown time zone {config.timezone!r}",
+            path,
+            _key_line(text, "timezone"),
+            'use an IANA name such as "UTC", "Europe/London" or "America/New_York"',
+        ) from exc
+    for key in ("page_size", "home_editions"):
+        if getattr(config, key) < 1:
+            raise DigestError(
+                f"`{key}` must be at least 1", path, _key_line(text, key), f"`{key} = 20`"
+            )
+    base = urlsplit(config.base_url)
+    if base.scheme not in ("", "http", "https") or (base.scheme and not base.netloc):
+        raise DigestError(
+            f"`base_url` must be an http(s) URL or a path, not {config.base_url!r}",
+            path,
+            _key_line(text, "base_url"),
+            'for example `base_url = "https://example.org/news/"` or `base_url = "/news/"`',
+        )
+
+
+def _key_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _toml_error_line(message: str) -> int | None:
+    match = re.search(r"at line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def _type_name(kind: type) -> str:
+    return {str: "string", int: "whole number", bool: "true/false", float: "number"}.get(
+        kind, kind.__name__
+    )
+
+
+def _example(default: object) -> str:
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, str):
+        return f'"{default}"'
+    return str(default)

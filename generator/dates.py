@@ -1,0 +1,61 @@
+"""The date forms real archives use, read strictly: an impossible date is an error, not a guess."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+
+_DATE = re.compile(
+    r"""^\s*(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})
+    (?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?)?
+    \s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+class DateFormatError(ValueError):
+    """Raised with a message fit to show the user."""
+
+
+def parse_date(value: object, tz: tzinfo) -> tuple[datetime, bool]:
+    """Return an aware datetime and whether the value carried a time of day.
+
+    Naive values are read in the site's zone, so `2025-06-04` means that day where the
+    digest is edited, not in UTC.
+    """
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=tz)), True
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=tz), False
+    if not isinstance(value, str):
+        raise DateFormatError(f"a date must be text such as 2025-06-04, not {value!r}")
+    match = _DATE.match(value)
+    if not match:
+        raise DateFormatError(f"cannot read {value!r} as a date")
+    parts = {k: int(v) for k, v in match.groupdict().items() if v and k != "tz"}
+    try:
+        result = datetime(
+            parts["y"],
+            parts["m"],
+            parts["d"],
+            parts.get("H", 0),
+            parts.get("M", 0),
+            parts.get("S", 0),
+            tzinfo=_zone(match.group("tz")) or tz,
+        )
+    except ValueError as exc:
+        raise DateFormatError(f"{value!r} is not a real date ({exc})") from exc
+    return result, match.group("H") is not None
+
+
+def _zone(text: str | None) -> tzinfo | None:
+    if not text:
+        return None
+    if text.upper() in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 23 or minutes > 59:
+        raise DateFormatError(f"{text!r} is not a valid time zone offset")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -1,0 +1,131 @@
+"""Plain data: entries as parsed, and the people, topics and editions built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+
+@dataclass
+class Entry:
+    """One news entry. Parse fills the first block; index fills the links to the rest."""
+
+    path: str  # relative to the site root, as shown in messages
+    title: str
+    date: datetime  # always aware; date-only values are midnight in the site's zone
+    slug: str
+    body: Markup
+    summary: str
+    authors: tuple[str, ...] = ()
+    source: str | None = None  # the outlet
+    source_url: str | None = None  # the original article
+    people_names: tuple[str, ...] = ()
+    topic_names: tuple[str, ...] = ()
+    draft: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
+    # Filled by index:
+    people: list[Person] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    edition: Edition | None = None
+    url: str = ""
+    output: str = ""
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key) or self.lines.get("")
+
+
+@dataclass
+class Person:
+    """Someone the news concerns, from the registry or first met in front matter."""
+
+    name: str
+    slug: str = ""
+    aliases: tuple[str, ...] = ()
+    role: str | None = None
+    description: str | None = None
+    same_as: tuple[str, ...] = ()
+    registered: bool = False  # in people.yaml, rather than only named by entries
+    path: str | None = None  # where the registry defines them, or the entry first naming them
+    line: int | None = None
+    url: str = ""
+    output: str = ""
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """Surname first, as a newsroom's index is ordered."""
+        parts = self.name.split()
+        return (parts[-1].casefold() if parts else "", self.name.casefold())
+
+
+@dataclass
+class Topic:
+    """A subject the news concerns, from the registry or first met in front matter."""
+
+    name: str
+    slug: str = ""
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    description: str | None = None
+    registered: bool = False
+    path: str | None = None
+    line: int | None = None
+    url: str = ""
+    output: str = ""
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+    @property
+    def sort_key(self) -> str:
+        return self.name.casefold()
+
+
+@dataclass
+class Edition:
+    """The entries of one day or one ISO week, as a printed digest would group them."""
+
+    id: str
+    title: str
+    start: date
+    end: date
+    url: str = ""
+    output: str = ""
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+
+@dataclass
+class Site:
+    """Everything index produces: what render needs, and nothing it has to recompute."""
+
+    entries: list[Entry]  # newest first
+    people: list[Person]  # by surname
+    topics: list[Topic]  # by name
+    editions: list[Edition]  # newest first
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, which template makes it, and with what."""
+
+    output: str  # relative to the output folder, e.g. `people/xi-jinping/index.html`
+    url: str  # the href that reaches it, base path included
+    template: str
+    title: str
+    kind: str
+    context: dict[str, Any]

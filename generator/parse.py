@@ -1,0 +1,330 @@
+"""Turn one content file's bytes into an Entry: YAML front matter, Pelican headers or raw text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import tzinfo
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.dates import parse_date
+from generator.errors import BuildFailed, DigestError
+from generator.markup import first_paragraph_text, render_markdown, render_plain_text
+from generator.model import Entry
+from generator.slug import is_valid_slug, slugify
+from generator.yamlsrc import key_lines, load_yaml
+
+KNOWN_KEYS = (
+    "title",
+    "date",
+    "authors",
+    "source",
+    "url",
+    "people",
+    "topics",
+    "summary",
+    "draft",
+    "slug",
+)
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
+_PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):(?:\s+(.*))?$")
+_RAW_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+By\s+(.+),\s*([^,]+?)\s*$", re.IGNORECASE)
+_DATELINE = re.compile(r"^\s*\([^)]{1,40}\)\s*[—–-]+\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’']?(?=\s|$)")
+HEADLINE_LENGTH = 90
+
+
+def parse_entry(rel: str, data: bytes, tz: tzinfo) -> Entry:
+    """Parse one file; raise DigestError (or BuildFailed for several) naming its lines."""
+    text = decode(rel, data)
+    if rel.endswith(".txt"):
+        meta, lines, body, fmt = _split_raw_text(rel, text)
+    elif text.lstrip("\n").startswith("---"):
+        meta, lines, body, fmt = _split_front_matter(rel, text)
+    elif _PELICAN_LINE.match(text.split("\n", 1)[0]):
+        meta, lines, body, fmt = _split_pelican(rel, text)
+    else:
+        raise DigestError(
+            "no front matter found",
+            rel,
+            1,
+            "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
+        )
+    return _build_entry(rel, meta, lines, body, fmt, tz)
+
+
+def decode(rel: str, data: bytes) -> str:
+    """Decode UTF-8 (with or without a BOM) and normalise line ends."""
+    if not data.strip():
+        raise DigestError("the file is empty", rel, 1, "add front matter and text, or delete it")
+    if b"\x00" in data[:8192]:
+        raise DigestError(
+            "this looks like a binary file, not text", rel, None, "move it out of content/"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DigestError(
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            rel,
+            line,
+            "save the file as UTF-8 in your editor",
+        ) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_front_matter(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, str]:
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.strip())
+    for end in range(start + 1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        raise DigestError(
+            "front matter is not closed",
+            rel,
+            start + 1,
+            "add a line with `---` after the last `key: value` line",
+        )
+    first = start + 2
+    data, node = load_yaml("\n".join(lines[start + 1 : end]), rel, first)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise DigestError(
+            "front matter must be `key: value` lines",
+            rel,
+            first,
+            "write e.g. `title: …` and `date: …` between the `---` lines",
+        )
+    where = key_lines(node, first)
+    where[""] = start + 1
+    return data, where, "\n".join(lines[end + 1 :]), "yaml"
+
+
+def _split_pelican(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, str]:
+    lines = text.split("\n")
+    meta: dict[str, Any] = {}
+    where: dict[str, int] = {"": 1}
+    index = 0
+    for index, line in enumerate(lines):
+        if not line.strip():
+            break
+        match = _PELICAN_LINE.match(line)
+        if not match:
+            raise DigestError(
+                f"expected a `Key: value` header line, found {line[:40]!r}",
+                rel,
+                index + 1,
+                "leave a blank line between the header and the text",
+            )
+        key = match.group(1).strip().lower()
+        meta[key] = (match.group(2) or "").strip()
+        where[key] = index + 1
+    else:
+        index = len(lines)
+    return _pelican_to_ours(meta, where), where, "\n".join(lines[index + 1 :]), "pelican"
+
+
+def _pelican_to_ours(meta: dict[str, Any], where: dict[str, int]) -> dict[str, Any]:
+    """Map Pelican's names onto ours; Tags and Category become topics."""
+    ours = dict(meta)
+    topics = _split_list(ours.pop("tags", "")) + _split_list(ours.pop("category", ""))
+    if topics:
+        ours["topics"] = topics
+        where.setdefault("topics", where.get("tags") or where.get("category") or 1)
+    for old in ("author", "authors"):
+        if old in ours:
+            ours["authors"] = _split_list(ours.pop(old), separators=",;")
+            where.setdefault("authors", where[old])
+    status = ours.pop("status", None)
+    if status is not None:
+        ours["draft"] = status.lower() == "draft"
+        where.setdefault("draft", where["status"])
+    return ours
+
+
+def _split_raw_text(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, str]:
+    lines = text.split("\n")
+    match = _RAW_FIRST_LINE.match(lines[0])
+    if not match:
+        raise DigestError(
+            "the first line of a raw article must give its date, byline and outlet",
+            rel,
+            1,
+            "write it as `date 2025-06-04 By Jane Doe and John Roe, Outlet`",
+        )
+    meta: dict[str, Any] = {
+        "date": match.group(1),
+        "authors": _split_names(match.group(2)),
+        "source": match.group(3),
+    }
+    where = {"": 1, "date": 1, "authors": 1, "source": 1}
+    rest = 1
+    if len(lines) > 1 and lines[1].lower().startswith("title:"):
+        meta["title"] = lines[1][len("title:") :].strip()
+        where["title"] = 2
+        rest = 2
+    return meta, where, "\n".join(lines[rest:]), "text"
+
+
+def _split_names(byline: str) -> list[str]:
+    """`A, B and C` -> [A, B, C]."""
+    parts = re.split(r",\s*|\s+and\s+|\s*&\s*", byline.strip())
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _split_list(value: Any, separators: str = ",") -> list[str]:
+    if isinstance(value, str):
+        return [p.strip() for p in re.split(f"[{re.escape(separators)}]", value) if p.strip()]
+    return list(value)
+
+
+def headline_from(paragraph: str) -> str:
+    """The first sentence, without a `(CNN) —` dateline, cut at a word to headline length."""
+    text = _DATELINE.sub("", paragraph).strip()
+    end = _SENTENCE_END.search(text)
+    sentence = text[: end.end()] if end else text
+    if len(sentence) <= HEADLINE_LENGTH:
+        return sentence
+    cut = sentence[:HEADLINE_LENGTH].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return cut + "…"
+
+
+def _build_entry(
+    rel: str, meta: dict[str, Any], where: dict[str, int], body_text: str, fmt: str, tz: tzinfo
+) -> Entry:
+    errors: list[DigestError] = []
+
+    def check(key: str, convert: Callable[[Any], Any], default: Any = None) -> Any:
+        if key not in meta or meta[key] is None:
+            return default
+        try:
+            return convert(meta[key])
+        except (TypeError, ValueError) as exc:
+            errors.append(DigestError(f"`{key}`: {exc}", rel, where.get(key), _HINTS.get(key)))
+            return default
+
+    if fmt == "text":
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", body_text) if p.strip()]
+        body = render_plain_text(paragraphs)
+        meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
+    else:
+        body = render_markdown(body_text)
+    title = check("title", _text, "")
+    if not title:
+        errors.append(
+            DigestError(
+                "missing title" if "title" not in meta else "the title is empty",
+                rel,
+                where.get("title", where[""]),
+                "add `title: …` to the front matter",
+            )
+        )
+    when = check("date", lambda v: parse_date(v, tz))
+    if "date" not in meta:
+        errors.append(
+            DigestError(
+                "missing date", rel, where[""], "add `date: 2025-06-04` to the front matter"
+            )
+        )
+    slug = check("slug", _slug) or _slug_from_name(rel, errors)
+    entry_kwargs = {
+        "authors": tuple(check("authors", _names, [])),
+        "source": check("source", _text),
+        "source_url": check("url", _url),
+        "people_names": tuple(check("people", _names, [])),
+        "topic_names": tuple(check("topics", _names, [])),
+        "draft": check("draft", _bool, False),
+        "summary": check("summary", _text) or first_paragraph_text(body),
+    }
+    if errors:
+        raise errors[0] if len(errors) == 1 else BuildFailed(errors)
+    assert when is not None
+    return Entry(
+        path=rel,
+        title=title,
+        date=when[0],
+        slug=slug,
+        body=body,
+        extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
+        lines=where,
+        **entry_kwargs,
+    )
+
+
+_HINTS = {
+    "date": "write it as 2025-06-04, 2025-06-04 09:30 or 2025-06-04T09:30:00+02:00",
+    "slug": "use lower-case letters, digits and hyphens only, e.g. `slug: trade-talks`",
+    "url": "give the full address of the original article, starting with https://",
+    "people": "give a list such as `[Xi Jinping, Joe Biden]` or `Xi Jinping, Joe Biden`",
+    "topics": "give a list such as `[Tariffs, Trade talks]` or `Tariffs, Trade talks`",
+    "authors": "give a list such as `[Jane Doe]` or `Jane Doe, John Roe`",
+    "draft": "write `draft: true` or `draft: false`",
+    "title": "write the title as plain text, quoted if it contains `: `",
+}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise TypeError(f"expected text, not {_describe(value)}")
+    return " ".join(str(value).split())
+
+
+def _names(value: Any) -> list[str]:
+    items = _split_list(value) if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str | int) for i in items):
+        raise TypeError(f"expected a list of names, not {_describe(value)}")
+    names = [" ".join(str(i).split()) for i in items]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "yes", "false", "no"):
+        return value.lower() in ("true", "yes")
+    raise TypeError(f"expected true or false, not {_describe(value)}")
+
+
+def _url(value: Any) -> str:
+    url = _text(value)
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"{url!r} is not an http(s) address")
+    return url
+
+
+def _slug(value: Any) -> str:
+    slug = _text(value)
+    if not is_valid_slug(slug):
+        suggestion = slugify(slug)
+        raise ValueError(
+            f"{slug!r} is not a valid slug" + (f"; try `slug: {suggestion}`" if suggestion else "")
+        )
+    return slug
+
+
+def _slug_from_name(rel: str, errors: list[DigestError]) -> str:
+    stem = _DATE_PREFIX.sub("", PurePosixPath(rel).stem)
+    slug = slugify(stem)
+    if not slug:
+        errors.append(
+            DigestError(
+                f"the file name {PurePosixPath(rel).name!r} gives an empty slug",
+                rel,
+                1,
+                "rename the file or add `slug: some-words` to the front matter",
+            )
+        )
+    return slug
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)

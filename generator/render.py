@@ -1,0 +1,267 @@
+"""Jinja2 rendering: plan every page of the site, then turn each into HTML."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from generator.config import Config
+from generator.errors import DigestError
+from generator.index import people_counts, topic_counts
+from generator.model import Page, Site
+
+THEME_STATIC = "static"
+
+
+def theme_dir() -> Path:
+    """The built-in theme: inside the installed package, or `templates/` in a source checkout."""
+    packaged = Path(__file__).parent / "theme"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What every template may know about the site: settings and the fixed section URLs."""
+
+    title: str
+    description: str
+    language: str
+    base_url: str
+    home_url: str
+    people_url: str
+    topics_url: str
+    editions_url: str
+    stylesheet_url: str
+
+    @classmethod
+    def from_config(cls, config: Config) -> SiteView:
+        base = config.base_path
+        return cls(
+            title=config.title,
+            description=config.description,
+            language=config.language,
+            base_url=config.base_url,
+            home_url=base,
+            people_url=f"{base}people/",
+            topics_url=f"{base}topics/",
+            editions_url=f"{base}editions/",
+            stylesheet_url=f"{base}theme/style.css",
+        )
+
+
+@dataclass(frozen=True)
+class PageView:
+    url: str
+    title: str
+    kind: str
+
+
+def template_dirs(root: Path) -> list[Path]:
+    """Site templates first, so a site overrides the theme file by file."""
+    own = root / "templates"
+    return [own, theme_dir()] if own.is_dir() else [theme_dir()]
+
+
+def make_environment(root: Path, config: Config) -> jinja2.Environment:
+    """One environment per build: templates compile once and are cached by Jinja."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["format_date"] = _date_formatter(config.tz)
+    env.filters["isodate"] = lambda value: value.isoformat()
+    env.globals["site"] = SiteView.from_config(config)
+    return env
+
+
+def _date_formatter(tz: tzinfo) -> Any:
+    def format_date(value: datetime, style: str = "short") -> str:
+        """`4 June 2025`; `long` adds the weekday and, when one was given, the time."""
+        local = value.astimezone(tz)
+        text = f"{local.day} {local:%B %Y}"
+        if style == "long":
+            text = f"{local:%A} {text}"
+            if (local.hour, local.minute) != (0, 0):
+                text += f", {local:%H:%M}"
+        return text
+
+    return format_date
+
+
+def plan_pages(site: Site, config: Config) -> list[Page]:
+    """Every HTML page of the site with the template and context that make it."""
+    base = config.base_path
+    latest = site.editions[0] if site.editions else None
+    pages = [
+        Page(
+            "index.html",
+            base,
+            "home.html",
+            config.title,
+            "home",
+            {
+                "edition": latest,
+                "recent": site.entries[: config.page_size],
+                "editions": site.editions[: config.home_editions],
+            },
+        ),
+        Page("404.html", f"{base}404.html", "404.html", "Page not found", "404", {}),
+        Page(
+            "editions/index.html",
+            f"{base}editions/",
+            "editions.html",
+            "Editions",
+            "editions",
+            {"editions": site.editions},
+        ),
+        Page(
+            "people/index.html",
+            f"{base}people/",
+            "people.html",
+            "People",
+            "people",
+            {"people": site.people},
+        ),
+        Page(
+            "topics/index.html",
+            f"{base}topics/",
+            "topics.html",
+            "Topics",
+            "topics",
+            {"topics": site.topics},
+        ),
+    ]
+    for i, entry in enumerate(site.entries):
+        pages.append(
+            Page(
+                entry.output,
+                entry.url,
+                "entry.html",
+                entry.title,
+                "entry",
+                {
+                    "entry": entry,
+                    "prev_entry": _at(site.entries, i + 1),
+                    "next_entry": _at(site.entries, i - 1),
+                },
+            )
+        )
+    for i, edition in enumerate(site.editions):
+        pages.append(
+            Page(
+                edition.output,
+                edition.url,
+                "edition.html",
+                edition.title,
+                "edition",
+                {
+                    "edition": edition,
+                    "prev_edition": _at(site.editions, i + 1),
+                    "next_edition": _at(site.editions, i - 1),
+                },
+            )
+        )
+    for person in site.people:
+        pages.append(
+            Page(
+                person.output,
+                person.url,
+                "person.html",
+                person.name,
+                "person",
+                {
+                    "person": person,
+                    "entries": person.entries,
+                    "topics": topic_counts(person.entries),
+                },
+            )
+        )
+    for topic in site.topics:
+        pages.append(
+            Page(
+                topic.output,
+                topic.url,
+                "topic.html",
+                topic.name,
+                "topic",
+                {
+                    "topic": topic,
+                    "entries": topic.entries,
+                    "people": people_counts(topic.entries),
+                },
+            )
+        )
+    return pages
+
+
+def _at(items: list[Any], i: int) -> Any:
+    return items[i] if 0 <= i < len(items) else None
+
+
+def render_page(env: jinja2.Environment, page: Page, root: Path) -> str:
+    """Render one page; a template problem becomes a DigestError at the template's line."""
+    try:
+        template = env.get_template(page.template)
+        return template.render(page=PageView(page.url, page.title, page.kind), **page.context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise DigestError(
+            f"template syntax error: {exc.message}",
+            _shown_path(exc.filename, root),
+            exc.lineno,
+            "fix the template tag on that line",
+        ) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise DigestError(
+            f"template {exc.name!r} not found (needed for /{page.output})",
+            *_template_frame(exc.__traceback__, root),
+            hint="add it to templates/ or check the name in `extends`/`include`",
+        ) from exc
+    except jinja2.UndefinedError as exc:
+        raise DigestError(
+            f"{exc.message} (while rendering /{page.output})",
+            *_template_frame(exc.__traceback__, root),
+            hint="check the variable name; see README.md for what each template receives",
+        ) from exc
+    except RecursionError as exc:
+        raise DigestError(
+            f"templates include or extend each other endlessly (while rendering {page.template})",
+            *_template_frame(exc.__traceback__, root),
+            hint="remove the `include`/`extends` that leads back to the same template",
+        ) from exc
+    except (TypeError, ValueError, AttributeError, KeyError, ZeroDivisionError) as exc:
+        raise DigestError(
+            f"template error: {exc} (while rendering /{page.output})",
+            *_template_frame(exc.__traceback__, root),
+            hint="check the expression on that line",
+        ) from exc
+
+
+def _template_frame(tb: TracebackType | None, root: Path) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that belongs to a template (Jinja maps its lines back)."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".j2", ".jinja")):
+            found = (_shown_path(filename, root), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _shown_path(filename: str | None, root: Path) -> str | None:
+    if filename is None:
+        return None
+    try:
+        return os.path.relpath(filename, root) if Path(filename).is_relative_to(root) else filename
+    except ValueError:
+        return filename

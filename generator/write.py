@@ -1,0 +1,185 @@
+"""Write the output folder all at once: stage the new site beside it, then swap it in.
+
+A build that fails or is killed before the swap leaves the old site exactly as it was.
+Unchanged files are hard-linked into the stage, so their mtime survives and deploy tools
+that sync by mtime upload only what changed. Files `digest` did not write (a deploy repo's
+`.git`, a `CNAME`) are carried over untouched: we delete only what our manifest lists.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import DigestError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = ".digest-manifest.json"
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    changed: list[str] = field(default_factory=list)  # output paths whose bytes changed
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def check_output_folder(out: Path, root: Path) -> None:
+    """Refuse an output folder whose replacement would wipe the site's own sources."""
+    out, root = out.resolve(), root.resolve()
+    for precious in (root, root / "content", root / "templates", root / "static"):
+        if precious == out or precious.is_relative_to(out):
+            raise DigestError(
+                f"the output folder {out} contains {precious}",
+                hint="choose an output folder of its own, such as `site/` (the default)",
+            )
+        if precious != root and out.is_relative_to(precious):
+            raise DigestError(
+                f"the output folder {out} is inside {precious}",
+                hint="put the output outside content/, templates/ and static/",
+            )
+
+
+def read_manifest(out: Path) -> dict[str, str]:
+    """Our previous output: path -> hash. A torn or foreign manifest is discarded, not trusted."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if data.get("version") != MANIFEST_VERSION or not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def commit_site(out: Path, files: dict[str, bytes]) -> WriteStats:
+    """Make `out` hold exactly `files` plus whatever foreign files it already had."""
+    recover_interrupted(out)
+    old = read_manifest(out)
+    hashes = {path: digest_bytes(data) for path, data in files.items()}
+    stats = WriteStats()
+    if out.is_dir() and hashes == old and all((out / p).is_file() for p in hashes):
+        stats.unchanged = len(files)
+        return stats
+    stage = _sibling(out, "stage")
+    _remove_tree(stage)
+    try:
+        stage.mkdir(parents=True)
+        for path, data in sorted(files.items()):
+            target = stage / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if old.get(path) == hashes[path] and _link(out / path, target):
+                stats.unchanged += 1
+                continue
+            target.write_bytes(data)
+            stats.written += 1
+            stats.changed.append(path)
+        _carry_foreign_files(out, stage, old, files)
+        manifest = {"version": MANIFEST_VERSION, "files": hashes}
+        (stage / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        stats.removed = sum(1 for p in old if p not in files)
+        _swap_in(stage, out)
+    except OSError as exc:
+        _remove_tree(stage)
+        raise DigestError(
+            f"cannot write the output folder: {exc.strerror or exc}",
+            exc.filename or out,
+            hint="check free disk space and that you may write there; the old site is untouched",
+        ) from exc
+    return stats
+
+
+def recover_interrupted(out: Path) -> None:
+    """Undo what a build killed mid-swap left: restore the old site, drop the stage."""
+    old = _sibling(out, "old")
+    if old.is_dir() and not out.exists():
+        os.replace(old, out)
+    _remove_tree(old)
+    _remove_tree(_sibling(out, "stage"))
+
+
+def _sibling(out: Path, what: str) -> Path:
+    return out.parent / f".{out.name}.digest-{what}"
+
+
+def _link(source: Path, target: Path) -> bool:
+    try:
+        os.link(source, target)
+        return True
+    except OSError:
+        return False
+
+
+def _carry_foreign_files(out: Path, stage: Path, old: dict[str, str], files: dict) -> None:
+    """Hard-link every file we did not write into the stage, so the swap keeps it."""
+    if not out.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(out):
+        here = Path(dirpath)
+        rel_dir = here.relative_to(out)
+        (stage / rel_dir).mkdir(parents=True, exist_ok=True)
+        for name in dirnames:
+            if (here / name).is_symlink():
+                _copy_entry(here / name, stage / rel_dir / name)
+        for name in filenames:
+            rel = (rel_dir / name).as_posix()
+            if rel in old or rel in files or rel == MANIFEST:
+                continue
+            _copy_entry(here / name, stage / rel_dir / name)
+
+
+def _copy_entry(source: Path, target: Path) -> None:
+    if target.exists() or target.is_symlink():
+        return
+    if source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    elif not _link(source, target):
+        shutil.copy2(source, target)
+
+
+def _swap_in(stage: Path, out: Path) -> None:
+    if not out.exists():
+        os.replace(stage, out)
+        return
+    if _exchange(stage, out):
+        _remove_tree(stage)  # it now holds the old site
+        return
+    old = _sibling(out, "old")
+    os.replace(out, old)  # killed right here? recover_interrupted() restores it next time
+    os.replace(stage, out)
+    _remove_tree(old)
+
+
+_RENAME_EXCHANGE = 2
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_renameat2 = getattr(_libc, "renameat2", None)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2); False where unsupported."""
+    if _renameat2 is None:
+        return False
+    at_fdcwd = -100
+    result = _renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
