@@ -56,14 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BuildFailed as exc:
         for error in exc.errors:
-            print(error, file=sys.stderr)
+            print(error.under(_root_arg(args)), file=sys.stderr)
         print(
             f"digest: {_plural(len(exc.errors), 'problem')} found; nothing was written",
             file=sys.stderr,
         )
         return EXIT_CONTENT
     except DigestError as exc:
-        print(exc, file=sys.stderr)
+        print(exc.under(_root_arg(args)), file=sys.stderr)
         return EXIT_CONTENT
     except KeyboardInterrupt:
         print("digest: interrupted; the output folder was left as it was", file=sys.stderr)
@@ -96,7 +96,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for kind, items in (("people", result.site.people), ("topics", result.site.topics)):
         unknown = [i for i in items if not i.registered]
         for item in unknown:
-            print(f"{item.path}:{item.line}: note: {item.name!r} is not in content/{kind}.yaml")
+            where = DigestError("", item.path, item.line).under(root).location()
+            print(f"{where}: note: {item.name!r} is not in content/{kind}.yaml")
     print(
         f"ok: {_plural(len(result.site.entries), 'entry', 'entries')}, "
         f"{_plural(len(result.site.people), 'person', 'people')}, "
@@ -115,6 +116,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"build": cmd_build, "check": cmd_check, "new": cmd_new}
+
+
+def _root_arg(args: argparse.Namespace) -> Path:
+    return getattr(args, "root", None) or Path(".")
 
 
 def _site_root(root: Path) -> Path:

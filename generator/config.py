@@ -58,10 +58,10 @@ _KEYS = {f.name: f for f in fields(Config)}
 
 def load_config(root: Path) -> Config:
     """Read `ROOT/digest.toml` if present; raise DigestError on any bad key or value."""
-    path = root / CONFIG_NAME
-    if not path.is_file():
+    if not (root / CONFIG_NAME).is_file():
         return Config()
-    text = path.read_text(encoding="utf-8-sig")
+    path = Path(CONFIG_NAME)  # messages name files relative to the site root
+    text = (root / CONFIG_NAME).read_text(encoding="utf-8-sig")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

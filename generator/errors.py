@@ -33,6 +33,12 @@ class DigestError(Exception):
         text = f"{where}: {self.message}" if where else self.message
         return f"{text} — {self.hint}" if self.hint else text
 
+    def under(self, root: Path) -> DigestError:
+        """The same error with its path shown from where the user ran the command."""
+        if self.path is None or Path(self.path).is_absolute() or root == Path("."):
+            return self
+        return DigestError(self.message, root / self.path, self.line, self.hint)
+
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path or "", self.line or 0, self.message)
 
