@@ -1,0 +1,116 @@
+"""The command line: exit codes, messages, and the commands a new user runs first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import __version__
+from generator.cli import main
+from tests.conftest import REPO, WriteTree, entry_text
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"digest {__version__}"
+
+
+@pytest.mark.parametrize("command", ["build", "check", "new"])
+def test_each_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "ROOT" in capsys.readouterr().out
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--no-such-option"])
+    assert exit_info.value.code == 2
+
+
+def test_root_without_content_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", str(tmp_path)]) == 2
+    assert "has no content/ folder" in capsys.readouterr().err
+
+
+def test_new_then_build_gives_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "mysite"
+    assert main(["new", str(root)]) == 0
+    assert main(["build", str(root)]) == 0
+    assert (root / "site" / "index.html").is_file()
+    assert (root / "site" / "people" / "ada-example" / "index.html").is_file()
+    assert "written" in capsys.readouterr().out
+
+
+def test_new_refuses_a_folder_with_files(write_tree: WriteTree) -> None:
+    root = write_tree({"notes.txt": "keep me"})
+    assert main(["new", str(root)]) == 2
+    assert (root / "notes.txt").read_text() == "keep me"
+
+
+def test_build_defaults_to_current_folder(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree({"content/a.md": entry_text("Hello")})
+    monkeypatch.chdir(root)
+    assert main(["build"]) == 0
+    assert (root / "site" / "2025" / "06" / "04" / "a" / "index.html").is_file()
+
+
+def test_output_option(write_tree: WriteTree, tmp_path: Path) -> None:
+    root = write_tree({"content/a.md": entry_text("Hello")})
+    out = tmp_path / "elsewhere"
+    assert main(["build", str(root), "--output", str(out)]) == 0
+    assert (out / "index.html").is_file()
+    assert not (root / "site").exists()
+
+
+def test_drafts_flag(write_tree: WriteTree) -> None:
+    root = write_tree({"content/a.md": entry_text("Hidden", draft="true")})
+    assert main(["build", str(root)]) == 0
+    assert not (root / "site/2025/06/04/a/index.html").exists()
+    assert main(["build", str(root), "--drafts"]) == 0
+    assert (root / "site/2025/06/04/a/index.html").exists()
+
+
+def test_check_names_file_and_line_and_writes_nothing(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree(
+        {
+            "content/good.md": entry_text("Fine"),
+            "content/bad.md": "---\ntitle: Broken\ndate: 2025-13-01\n---\n",
+        }
+    )
+    assert main(["check", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"{root}/content/bad.md:3: `date`:" in err
+    assert not (root / "site").exists()
+
+
+def test_check_lists_unregistered_names(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"content/a.md": entry_text("Hello", people="[Nobody Known]")})
+    assert main(["check", str(root)]) == 0
+    assert "'Nobody Known' is not in content/people.yaml" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("digest ")
