@@ -1,4 +1,10 @@
-"""The pipeline: load → parse → index → render → write."""
+"""The pipeline: load → parse → index → render → write, remembering what each step made.
+
+A `Builder` keeps the parsed entries and every page's fingerprint between builds, in
+memory for the live preview and in `.digest-cache/` for `digest build`. A build re-parses
+only files whose bytes changed and re-renders only pages whose fingerprint changed; when
+no input file changed at all, it stops after comparing file stats.
+"""
 
 from __future__ import annotations
 
@@ -6,141 +12,366 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator.config import Config, load_config
+from generator import cache
+from generator.config import CONFIG_NAME, Config, load_config
 from generator.errors import BuildFailed, DigestError
-from generator.index import build_index
-from generator.load import SourceFile, find_entries, walk_files
+from generator.load import ENTRY_SUFFIXES, SourceFile, walk_files
 from generator.model import Entry, Person, Site, Topic
-from generator.parse import decode, parse_entry
-from generator.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
-from generator.render import THEME_STATIC, make_environment, plan_pages, render_page, template_dirs
-from generator.write import WriteStats, check_output_folder, commit_site
+from generator.write import WriteStats, check_output_folder, read_manifest
 
 log = logging.getLogger(__name__)
+
+STATE_FILE = "state.pickle"
+ENTRIES_FILE = "entries.pickle"
+REGISTRIES = ("people.yaml", "topics.yaml")
+# A file changed this close to the previous scan may have changed again within the same
+# timestamp tick; like git's "racily clean" entries, such files are hashed, not trusted.
+RACY_NS = 2_000_000_000
 
 
 @dataclass
 class BuildResult:
-    site: Site
+    site: Site | None
     config: Config
     pages: int = 0
-    files: dict[str, bytes] = field(default_factory=dict)
     write: WriteStats | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    rendered: int = 0
+    files: dict[str, bytes] = field(default_factory=dict)  # what this build rendered
+    warnings: list[str] = field(default_factory=list)
 
     @property
-    def warnings(self) -> list[str]:
-        return self.site.warnings
+    def nothing_changed(self) -> bool:
+        return self.site is None
+
+
+@dataclass
+class _State:
+    """What a build leaves for the next one: input stamps and output fingerprints."""
+
+    key: str = ""
+    scanned_ns: int = 0  # wall clock when the inputs were stat'ed
+    stamps: dict[str, tuple[int, ...]] = field(default_factory=dict)  # rel -> stat stamp
+    hashes: dict[str, str] = field(default_factory=dict)  # rel -> content hash
+    pages: dict[str, str] = field(default_factory=dict)  # output -> fingerprint
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Inputs:
+    """Every input file of a site, stat'ed once per build."""
+
+    entries: list[SourceFile]
+    registries: list[SourceFile]
+    templates: list[SourceFile]
+    theme_static: dict[str, SourceFile]  # output path -> theme asset
+    site_static: dict[str, SourceFile]  # output path -> file under static/
+    config: list[SourceFile]
+
+    def all(self) -> list[SourceFile]:
+        return [
+            *self.entries,
+            *self.registries,
+            *self.templates,
+            *self.theme_static.values(),
+            *self.site_static.values(),
+            *self.config,
+        ]
+
+
+class Builder:
+    """Builds one site again and again, doing only the work an edit calls for."""
+
+    def __init__(
+        self,
+        root: Path,
+        output: Path | None = None,
+        *,
+        drafts: bool = False,
+        use_cache: bool = True,
+        in_place: bool = False,
+    ) -> None:
+        self.root = root
+        self.output = output
+        self.drafts = drafts
+        self.use_cache = use_cache
+        self.in_place = in_place
+        self._state: _State | None = None
+        self._entries: dict[str, Entry] = {}  # "path:content hash" -> parsed entry
+        self._entries_zone: str | None = None
+        self._entries_changed = False
+        self._registries: dict[str, list[Person] | list[Topic]] = {}
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / cache.CACHE_DIR
+
+    def build(self, *, write: bool = True) -> BuildResult:
+        """Bring the output up to date; raise BuildFailed listing every problem found."""
+        timings: dict[str, float] = {}
+        with _timed(timings, "load"):
+            config = load_config(self.root)
+            out = self.output if self.output is not None else self.root / config.output
+            check_output_folder(out, self.root)
+            scanned_ns = time.time_ns()
+            inputs = _scan_inputs(self.root)
+            state = self._load_state()
+            key = self._key(config, out)
+            if write and self._unchanged(state, key, inputs, out):
+                kept = len(read_manifest(out))
+                result = BuildResult(None, config, pages=kept, timings=timings)
+                result.warnings = list(state.warnings)
+                result.write = WriteStats(unchanged=kept)
+                return result
+            hashes = _hash_changed(inputs.all(), state)
+        with _timed(timings, "parse"):
+            entries, errors = self._parse_entries(inputs.entries, hashes, config)
+            people, topics = self._read_registries(inputs.registries, hashes, errors)
+        if errors:
+            raise BuildFailed(errors)
+        from generator.index import build_index
+
+        with _timed(timings, "index"):
+            site = build_index(entries, people, topics, config, drafts=self.drafts)
+        from generator.render import plan_site
+        from generator.workers import render_all
+
+        with _timed(timings, "render"):
+            plan = plan_site(self.root, site, config)
+            manifest = read_manifest(out) if write else {}
+            reuse = state.pages if state.key == key and self.use_cache else {}
+            stale = [
+                p
+                for p in plan.pages
+                if not _reusable(p.output, plan.fingerprints, reuse, manifest, out)
+            ]
+            files = render_all(self.root, config, stale)
+            keep = {p.output: manifest[p.output] for p in plan.pages if p.output not in files}
+            static_files, static_keep = _static_outputs(
+                inputs, set(plan.fingerprints), hashes, manifest, out
+            )
+            files.update(static_files)
+            keep.update(static_keep)
+        result = BuildResult(site, config, pages=len(files) + len(keep), timings=timings)
+        result.rendered, result.files = len(stale), files
+        result.warnings = list(site.warnings)
+        if write:
+            with _timed(timings, "write"):
+                from generator.write import commit_site
+
+                result.write = commit_site(out, files, keep, in_place=self.in_place)
+            self._save_state(key, scanned_ns, inputs, hashes, plan.fingerprints, site.warnings)
+        return result
+
+    # -- state ---------------------------------------------------------------
+
+    def _key(self, config: Config, out: Path) -> str:
+        from generator.render import theme_dir
+
+        parts = (cache.cache_key(), config.fingerprint(), str(self.drafts), str(out.resolve()))
+        return "|".join((*parts, str(theme_dir())))
+
+    def _load_state(self) -> _State:
+        if self._state is None and self.use_cache:
+            loaded = cache.load(self.cache_dir / STATE_FILE)
+            self._state = loaded if isinstance(loaded, _State) else None
+        return self._state or _State()
+
+    def _unchanged(self, state: _State, key: str, inputs: _Inputs, out: Path) -> bool:
+        """Nothing to do when every input file has the stats it had and the output is ours."""
+        if not self.use_cache or state.key != key or not (out / ".digest-manifest.json").is_file():
+            return False
+        files = inputs.all()
+        racy = state.scanned_ns - RACY_NS
+        if any(f.mtime_ns >= racy or f.ctime_ns >= racy for f in files):
+            return False
+        return {f.rel: f.stamp for f in files} == state.stamps
+
+    def _save_state(
+        self,
+        key: str,
+        scanned_ns: int,
+        inputs: _Inputs,
+        hashes: dict[str, str],
+        pages: dict[str, str],
+        warnings: list[str],
+    ) -> None:
+        stamps = {f.rel: f.stamp for f in inputs.all()}
+        self._state = _State(key, scanned_ns, stamps, hashes, pages, warnings)
+        if self.use_cache:
+            cache.save(self.cache_dir / STATE_FILE, self._state)
+            if self._entries_changed:
+                cache.save(self.cache_dir / ENTRIES_FILE, (self._entries_zone, self._entries))
+                self._entries_changed = False
+
+    # -- parse ---------------------------------------------------------------
+
+    def _known_entries(self, config: Config) -> dict[str, Entry]:
+        """Parsed entries by content hash; dates depend on the zone, so a new zone drops them."""
+        if self._entries_zone != config.timezone:
+            loaded = cache.load(self.cache_dir / ENTRIES_FILE) if self.use_cache else None
+            usable = isinstance(loaded, tuple) and len(loaded) == 2
+            self._entries = loaded[1] if usable and loaded[0] == config.timezone else {}
+            self._entries_zone = config.timezone
+        return self._entries
+
+    def _parse_entries(
+        self, sources: list[SourceFile], hashes: dict[str, str], config: Config
+    ) -> tuple[list[Entry], list[DigestError]]:
+        from generator.workers import parse_all
+
+        known = self._known_entries(config)
+        # The same bytes under another name parse to another slug: key on both.
+        keys = {s.rel: f"{s.rel}:{hashes[s.rel]}" for s in sources}
+        todo = [s for s in sources if keys[s.rel] not in known]
+        parsed, errors = parse_all(todo, config)
+        for entry in parsed:
+            known[keys[entry.path]] = entry
+        stale = set(known) - set(keys.values())
+        for key in stale:
+            del known[key]
+        self._entries_changed |= bool(parsed or stale)
+        entries = [known[keys[s.rel]] for s in sources if keys[s.rel] in known]
+        return entries, errors
+
+    def _read_registries(
+        self, sources: list[SourceFile], hashes: dict[str, str], errors: list[DigestError]
+    ) -> tuple[list[Person], list[Topic]]:
+        from generator.parse import decode
+        from generator.registry import parse_people, parse_topics
+
+        found: dict[str, list] = {"people.yaml": [], "topics.yaml": []}
+        for source in sources:
+            name = source.rel.rsplit("/", 1)[-1]
+            key = f"{source.rel}:{hashes[source.rel]}"
+            if key not in self._registries:
+                parser = parse_people if name == "people.yaml" else parse_topics
+                try:
+                    self._registries[key] = parser(source.rel, decode(source.rel, _read(source)))
+                except DigestError as exc:
+                    errors.append(exc)
+                    continue
+            found[name] = self._registries[key]
+        return found["people.yaml"], found["topics.yaml"]  # type: ignore[return-value]
 
 
 def build_site(
-    root: Path, output: Path | None = None, *, drafts: bool = False, write: bool = True
+    root: Path,
+    output: Path | None = None,
+    *,
+    drafts: bool = False,
+    write: bool = True,
+    use_cache: bool = True,
 ) -> BuildResult:
-    """Build the site at `root`; raise BuildFailed listing every problem found."""
-    timings: dict[str, float] = {}
-    with _timed(timings, "load"):
-        config = load_config(root)
-        out = _output_folder(root, config, output)
-        sources = find_entries(root)
-    with _timed(timings, "parse"):
-        entries, errors = parse_sources(sources, config)
-        people, topics = read_registries(root, errors)
-    if errors:
-        raise BuildFailed(errors)
-    with _timed(timings, "index"):
-        site = build_index(entries, people, topics, config, drafts=drafts)
-    with _timed(timings, "render"):
-        files = render_site(root, site, config)
-        files.update(collect_static(root, files))
-    result = BuildResult(site, config, pages=len(files), files=files, timings=timings)
-    if write:
-        with _timed(timings, "write"):
-            result.write = commit_site(out, files)
-    return result
+    """Build once (the CLI's `build` and `check`)."""
+    return Builder(root, output, drafts=drafts, use_cache=use_cache and write).build(write=write)
 
 
-def _output_folder(root: Path, config: Config, output: Path | None) -> Path:
-    out = output if output is not None else root / config.output
-    check_output_folder(out, root)
-    return out
+def _scan_inputs(root: Path) -> _Inputs:
+    """Stat every input once: content, registries, templates, theme assets, static, config."""
+    from generator.render import THEME_STATIC, template_dirs, theme_dir
+
+    content = walk_files(root / "content", root)
+    registries = {f"content/{name}" for name in REGISTRIES}
+    templates: list[SourceFile] = []
+    static: dict[str, SourceFile] = {}  # output path -> source; later folders win
+    for folder in reversed(template_dirs(root)):
+        label = "<theme>" if folder == theme_dir() else "templates"
+        for source in walk_files(folder, folder):
+            named = replace(source, rel=f"{label}/{source.rel}")
+            if source.rel.startswith(THEME_STATIC + "/"):
+                static["theme/" + source.rel.split("/", 1)[1]] = named
+            else:
+                templates.append(named)
+    site_static = {s.rel.split("/", 1)[1]: s for s in walk_files(root / "static", root)}
+    return _Inputs(
+        entries=[f for f in content if f.rel.endswith(ENTRY_SUFFIXES)],
+        registries=[f for f in content if f.rel in registries],
+        templates=templates,
+        theme_static=static,
+        site_static=site_static,
+        config=_config_file(root),
+    )
 
 
-def parse_sources(
-    sources: list[SourceFile], config: Config
-) -> tuple[list[Entry], list[DigestError]]:
-    """Parse every entry, keeping going past bad ones so all problems are reported at once."""
-    entries: list[Entry] = []
-    errors: list[DigestError] = []
-    for source in sources:
-        try:
-            entries.append(parse_entry(source.rel, source.path.read_bytes(), config.tz))
-        except DigestError as exc:
-            errors.append(exc)
-        except BuildFailed as exc:
-            errors.extend(exc.errors)
-        except OSError as exc:
-            errors.append(DigestError(f"cannot read the file: {exc.strerror}", source.rel))
-    return entries, errors
+def _config_file(root: Path) -> list[SourceFile]:
+    path = root / CONFIG_NAME
+    try:
+        stat = path.stat()
+    except OSError:
+        return []
+    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    return [SourceFile(path, CONFIG_NAME, *stamp)]
 
 
-def read_registries(root: Path, errors: list[DigestError]) -> tuple[list[Person], list[Topic]]:
-    """Read the people and topics registries; a broken one is reported, not fatal yet."""
-    people: list[Person] = []
-    topics: list[Topic] = []
-    for name, parser, into in (
-        (PEOPLE_FILE, parse_people, people),
-        (TOPICS_FILE, parse_topics, topics),
-    ):
-        path = root / "content" / name
-        if not path.is_file():
-            continue
-        rel = f"content/{name}"
-        try:
-            into.extend(parser(rel, decode(rel, path.read_bytes())))
-        except DigestError as exc:
-            errors.append(exc)
-    return people, topics
+def _hash_changed(files: list[SourceFile], state: _State) -> dict[str, str]:
+    """Content hashes: reused where the stats match, computed where they do not."""
+    from generator.digests import hash_bytes
+
+    hashes = {}
+    racy = state.scanned_ns - RACY_NS
+    for source in files:
+        old = state.hashes.get(source.rel)
+        trusted = source.mtime_ns < racy and source.ctime_ns < racy
+        if old is not None and trusted and state.stamps.get(source.rel) == source.stamp:
+            hashes[source.rel] = old
+        else:
+            hashes[source.rel] = hash_bytes(_read(source))
+    return hashes
 
 
-def render_site(root: Path, site: Site, config: Config) -> dict[str, bytes]:
-    """Render every page; a broken template is reported once, not once per page."""
-    env = make_environment(root, config)
+def _read(source: SourceFile) -> bytes:
+    try:
+        return source.path.read_bytes()
+    except OSError as exc:
+        raise DigestError(f"cannot read the file: {exc.strerror}", source.rel) from exc
+
+
+def _reusable(
+    output: str,
+    fingerprints: dict[str, str],
+    reuse: dict[str, str],
+    manifest: dict[str, str],
+    out: Path,
+) -> bool:
+    return (
+        reuse.get(output) == fingerprints[output]
+        and output in manifest
+        and (out / output).is_file()
+    )
+
+
+def _static_outputs(
+    inputs: _Inputs,
+    pages: set[str],
+    hashes: dict[str, str],
+    manifest: dict[str, str],
+    out: Path,
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Static files are read only when their bytes changed; the rest are kept as they are."""
+    clashes = [
+        DigestError(
+            f"this static file would replace the generated /{target}",
+            source.rel,
+            hint="rename or move it",
+        )
+        for target, source in inputs.site_static.items()
+        if target in pages or target in inputs.theme_static
+    ]
+    if clashes:
+        raise BuildFailed(clashes)
     files: dict[str, bytes] = {}
-    errors: dict[str, DigestError] = {}
-    for page in plan_pages(site, config):
-        try:
-            files[page.output] = render_page(env, page, root).encode("utf-8")
-        except DigestError as exc:
-            errors.setdefault(str(exc).split(" (while rendering")[0], exc)
-    if errors:
-        raise BuildFailed(errors.values())
-    return files
-
-
-def collect_static(root: Path, pages: dict[str, bytes]) -> dict[str, bytes]:
-    """The theme's assets under theme/, then the site's static/ copied to the output root."""
-    files: dict[str, bytes] = {}
-    for folder in reversed(template_dirs(root)):  # the site's own theme files win
-        for source in walk_files(folder / THEME_STATIC, folder):
-            files["theme/" + source.rel.split("/", 1)[1]] = source.path.read_bytes()
-    errors = []
-    for source in walk_files(root / "static", root):
-        target = source.rel.split("/", 1)[1]
-        if target in pages or target in files:
-            errors.append(
-                DigestError(
-                    f"this static file would replace the generated /{target}",
-                    source.rel,
-                    hint="rename or move it",
-                )
-            )
-        files[target] = source.path.read_bytes()
-    if errors:
-        raise BuildFailed(errors)
-    return files
+    keep: dict[str, str] = {}
+    for target, source in {**inputs.theme_static, **inputs.site_static}.items():
+        # Copied verbatim, so the output's manifest hash is the source's content hash.
+        if manifest.get(target) == hashes[source.rel] and (out / target).is_file():
+            keep[target] = manifest[target]
+        else:
+            files[target] = _read(source)
+    return files, keep
 
 
 @contextmanager

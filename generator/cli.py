@@ -24,6 +24,9 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     _add_root(build)
     build.add_argument("-o", "--output", type=Path, help="output folder (default: ROOT/site)")
     build.add_argument("--drafts", action="store_true", help="include entries with draft: true")
+    build.add_argument(
+        "--full", action="store_true", help="ignore the build cache and render every page"
+    )
 
     check = commands.add_parser("check", help="validate everything and write nothing")
     _add_root(check)
@@ -74,15 +77,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     from generator.build import build_site
 
     root = _site_root(args.root)
-    result = build_site(root, args.output, drafts=args.drafts)
+    result = build_site(root, args.output, drafts=args.drafts, use_cache=not args.full)
     _print_warnings(result.warnings)
     stats = result.write
     assert stats is not None
+    stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result.timings.items())
     total = sum(result.timings.values())
+    what = "nothing changed" if result.nothing_changed else f"{result.rendered} rendered"
     print(
-        f"{_plural(len(result.site.entries), 'entry', 'entries')}, "
-        f"{_plural(result.pages, 'file')}: {stats.written} written, "
-        f"{stats.unchanged} unchanged, {stats.removed} removed in {total:.2f} s"
+        f"{_plural(result.pages, 'file')}: {stats.written} written, {stats.unchanged} unchanged, "
+        f"{stats.removed} removed ({what}) in {total:.2f} s [{stages}]"
     )
     return EXIT_OK
 

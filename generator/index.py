@@ -30,8 +30,9 @@ def build_index(
     """Resolve every name, assign every URL, and refuse any two pages claiming one path."""
     errors: list[DigestError] = []
     warnings: list[str] = []
+    # Copies: index links entries to people and pages, and parsed entries are reused.
     shown = sorted(
-        (e for e in entries if drafts or not e.draft),
+        (replace(e) for e in entries if drafts or not e.draft),
         key=lambda e: (e.date, e.slug, e.path),
         reverse=True,
     )

@@ -24,6 +24,12 @@ class SourceFile:
     rel: str  # relative to the site root, with forward slashes
     size: int
     mtime_ns: int
+    ctime_ns: int = 0  # no tool can set it back, so an edit always shows here
+    inode: int = 0
+
+    @property
+    def stamp(self) -> tuple[int, int, int, int]:
+        return (self.size, self.mtime_ns, self.ctime_ns, self.inode)
 
 
 def is_ignored_name(name: str) -> bool:
@@ -55,8 +61,9 @@ def walk_files(folder: Path, root: Path) -> list[SourceFile]:
                 stat = path.stat()
             except OSError:  # vanished between listing and stat: an editor's save in flight
                 continue
+            rel = path.relative_to(root).as_posix()
             found.append(
-                SourceFile(path, path.relative_to(root).as_posix(), stat.st_size, stat.st_mtime_ns)
+                SourceFile(path, rel, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
             )
     return found
 

@@ -27,6 +27,7 @@ class Entry:
     draft: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
+    body_hash: str = ""  # lets a page's fingerprint cover the body without rehashing it
     # Filled by index:
     people: list[Person] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.dates import parse_date
+from generator.digests import hash_text
 from generator.errors import BuildFailed, DigestError
 from generator.markup import first_paragraph_text, render_markdown, render_plain_text
 from generator.model import Entry
@@ -250,6 +251,7 @@ def _build_entry(
         date=when[0],
         slug=slug,
         body=body,
+        body_hash=hash_text(str(body)),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
         lines=where,
         **entry_kwargs,

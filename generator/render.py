@@ -99,6 +99,27 @@ def _date_formatter(tz: tzinfo) -> Any:
     return format_date
 
 
+@dataclass
+class Plan:
+    """Every page of the site and the fingerprint of what each is made from."""
+
+    pages: list[Page]
+    fingerprints: dict[str, str]  # output -> fingerprint
+
+
+def plan_site(root: Path, site: Site, config: Config) -> Plan:
+    """Plan every page and fingerprint it, so unchanged pages need not be rendered."""
+    from generator.depend import Fingerprints, scan_templates
+
+    pages = plan_pages(site, config)
+    env = make_environment(root, config)
+    templates = scan_templates(env, {p.template for p in pages})
+    digests = Fingerprints()
+    config_fp = config.fingerprint()
+    fingerprints = {p.output: digests.page(p, templates, config_fp) for p in pages}
+    return Plan(pages, fingerprints)
+
+
 def plan_pages(site: Site, config: Config) -> list[Page]:
     """Every HTML page of the site with the template and context that make it."""
     base = config.base_path

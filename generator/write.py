@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import hashlib
 import json
 import logging
 import os
@@ -18,6 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.digests import hash_bytes
 from generator.errors import DigestError
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,6 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     changed: list[str] = field(default_factory=list)  # output paths whose bytes changed
-
-
-def digest_bytes(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def check_output_folder(out: Path, root: Path) -> None:
@@ -66,41 +62,104 @@ def read_manifest(out: Path) -> dict[str, str]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def commit_site(out: Path, files: dict[str, bytes]) -> WriteStats:
-    """Make `out` hold exactly `files` plus whatever foreign files it already had."""
+def commit_site(
+    out: Path,
+    files: dict[str, bytes],
+    keep: dict[str, str] | None = None,
+    *,
+    in_place: bool = False,
+) -> WriteStats:
+    """Make `out` hold `files`, the `keep` files already there, and its foreign files.
+
+    `keep` maps outputs the caller did not regenerate to their hashes in the manifest.
+    With `in_place`, changed files are replaced one by one (each atomically) instead of
+    swapping the whole folder: the live preview does this behind a lock, for speed.
+    """
     recover_interrupted(out)
     old = read_manifest(out)
-    hashes = {path: digest_bytes(data) for path, data in files.items()}
-    stats = WriteStats()
-    if out.is_dir() and hashes == old and all((out / p).is_file() for p in hashes):
-        stats.unchanged = len(files)
+    keep = keep or {}
+    hashes = {**keep, **{path: hash_bytes(data) for path, data in files.items()}}
+    changed = sorted(p for p in files if old.get(p) != hashes[p] or not (out / p).is_file())
+    removed = sorted(p for p in old if p not in hashes)
+    stats = WriteStats(written=len(changed), unchanged=len(hashes) - len(changed))
+    stats.removed, stats.changed = len(removed), changed
+    if out.is_dir() and not changed and not removed and hashes == old:
         return stats
-    stage = _sibling(out, "stage")
-    _remove_tree(stage)
     try:
-        stage.mkdir(parents=True)
-        for path, data in sorted(files.items()):
-            target = stage / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if old.get(path) == hashes[path] and _link(out / path, target):
-                stats.unchanged += 1
-                continue
-            target.write_bytes(data)
-            stats.written += 1
-            stats.changed.append(path)
-        _carry_foreign_files(out, stage, old, files)
-        manifest = {"version": MANIFEST_VERSION, "files": hashes}
-        (stage / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        stats.removed = sum(1 for p in old if p not in files)
-        _swap_in(stage, out)
+        if in_place and out.is_dir():
+            _write_in_place(out, files, changed, removed, hashes)
+        else:
+            _write_staged(out, files, set(changed), hashes, old)
     except OSError as exc:
-        _remove_tree(stage)
+        _remove_tree(_sibling(out, "stage"))
         raise DigestError(
             f"cannot write the output folder: {exc.strerror or exc}",
             exc.filename or out,
             hint="check free disk space and that you may write there; the old site is untouched",
         ) from exc
     return stats
+
+
+def _write_staged(
+    out: Path,
+    files: dict[str, bytes],
+    changed: set[str],
+    hashes: dict[str, str],
+    old: dict[str, str],
+) -> None:
+    stage = _sibling(out, "stage")
+    _remove_tree(stage)
+    stage.mkdir(parents=True)
+    made: set[Path] = set()
+    for path in sorted(hashes):
+        target = stage / path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        if path not in changed and _link(out / path, target):
+            continue
+        if path not in files:
+            raise OSError(2, "a kept output file vanished during the build", str(out / path))
+        target.write_bytes(files[path])
+    _carry_foreign_files(out, stage, old, hashes)
+    _write_manifest(stage, hashes)
+    _swap_in(stage, out)
+
+
+def _write_in_place(
+    out: Path,
+    files: dict[str, bytes],
+    changed: list[str],
+    removed: list[str],
+    hashes: dict[str, str],
+) -> None:
+    for path in changed:
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.digest-tmp")
+        tmp.write_bytes(files[path])
+        os.replace(tmp, target)
+    for path in removed:
+        target = out / path
+        target.unlink(missing_ok=True)
+        _prune_empty_parents(target.parent, out)
+    _write_manifest(out, hashes)
+
+
+def _write_manifest(folder: Path, hashes: dict[str, str]) -> None:
+    manifest = {"version": MANIFEST_VERSION, "files": hashes}
+    tmp = folder / f"{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def _prune_empty_parents(folder: Path, out: Path) -> None:
+    while folder != out and folder.is_relative_to(out):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def recover_interrupted(out: Path) -> None:
@@ -124,7 +183,9 @@ def _link(source: Path, target: Path) -> bool:
         return False
 
 
-def _carry_foreign_files(out: Path, stage: Path, old: dict[str, str], files: dict) -> None:
+def _carry_foreign_files(
+    out: Path, stage: Path, old: dict[str, str], hashes: dict[str, str]
+) -> None:
     """Hard-link every file we did not write into the stage, so the swap keeps it."""
     if not out.is_dir():
         return
@@ -137,7 +198,7 @@ def _carry_foreign_files(out: Path, stage: Path, old: dict[str, str], files: dic
                 _copy_entry(here / name, stage / rel_dir / name)
         for name in filenames:
             rel = (rel_dir / name).as_posix()
-            if rel in old or rel in files or rel == MANIFEST:
+            if rel in old or rel in hashes or rel == MANIFEST:
                 continue
             _copy_entry(here / name, stage / rel_dir / name)
 

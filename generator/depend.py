@@ -1,0 +1,205 @@
+"""What each page was made from, as one fingerprint: equal fingerprints, equal bytes.
+
+A page is rendered again only when its fingerprint changes. The fingerprint covers the
+page's template with everything it extends, includes or imports; the site settings; and
+every object in its context, each by what a template shows of it:
+
+- the page's own entry (`entry` on an entry page): everything, body and the full
+  registry records of its people and topics included;
+- an entry anywhere else: its list fields, with people and topics by name and URL
+  (and its body too, if any template reads the body of an entry other than `entry`);
+- the page's own person, topic or edition: its fields plus its entries' list fields;
+- a person, topic or edition inside a list, or linked as `prev_…`/`next_…`: its fields
+  and its count.
+
+A template that walks further than this (say, from a person in a list to that person's
+entries) is not tracked; `digest build --full` renders every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+
+from generator.digests import hash_text
+from generator.model import Edition, Entry, Page, Person, Topic
+
+
+@dataclass(frozen=True)
+class _Source:
+    digest: str
+    deps: frozenset[str] | None  # None: names computed at run time, so any template
+    own_body: bool  # reads `entry.body` outside any macro
+    other_body: bool  # reads `.body` of anything else
+
+
+@dataclass
+class TemplateInfo:
+    """Per template name: a hash of it and all it pulls in, and how it reads bodies."""
+
+    closure: dict[str, str] = field(default_factory=dict)
+    own_body: dict[str, bool] = field(default_factory=dict)
+    other_body: dict[str, bool] = field(default_factory=dict)
+
+
+def scan_templates(env: jinja2.Environment, names: Iterable[str]) -> TemplateInfo:
+    """Hash each template with its extends/include/import chain, resolved as Jinja would."""
+    info = TemplateInfo()
+    sources: dict[str, _Source] = {}
+
+    def load(name: str) -> _Source:
+        if name not in sources:
+            sources[name] = _read_template(env, name)
+        return sources[name]
+
+    all_names = sorted(env.list_templates())
+    for name in names:
+        seen: set[str] = set()
+        stack = [name]
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                deps = load(current).deps
+                stack.extend(all_names if deps is None else deps)
+        info.closure[name] = hash_text(*(f"{n}={load(n).digest}" for n in sorted(seen)))
+        info.own_body[name] = any(load(n).own_body for n in seen)
+        info.other_body[name] = any(load(n).other_body for n in seen)
+    return info
+
+
+def _read_template(env: jinja2.Environment, name: str) -> _Source:
+    assert env.loader is not None
+    try:
+        source, filename, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        return _Source("missing", frozenset(), False, False)
+    digest = hash_text(filename or "", source)
+    try:
+        tree = env.parse(source, name, filename)
+    except jinja2.TemplateSyntaxError:
+        return _Source(digest, frozenset(), False, False)  # rendering reports it
+    refs = set(meta.find_referenced_templates(tree))
+    deps = None if None in refs else frozenset(r for r in refs if isinstance(r, str))
+    own, other = _body_reads(tree)
+    return _Source(digest, deps, own, other)
+
+
+def _body_reads(tree: nodes.Template) -> tuple[bool, bool]:
+    """Whether a template reads `entry.body` directly, and whether it reads any other body."""
+    in_macros = {id(n) for m in tree.find_all(nodes.Macro) for n in m.find_all(nodes.Node)}
+    own = other = False
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const)):
+        if isinstance(node, nodes.Getattr) and node.attr == "body":
+            direct = isinstance(node.node, nodes.Name) and node.node.name == "entry"
+            if direct and id(node) not in in_macros:
+                own = True
+            else:
+                other = True
+        elif isinstance(node, nodes.Const) and node.value == "body":
+            other = True  # `x["body"]`, `attribute(x, "body")`: cannot tell whose
+    return own, other
+
+
+class Fingerprints:
+    """Digests of the site's objects for one build, each computed once."""
+
+    def __init__(self) -> None:
+        self._cards: dict[int, str] = {}
+        self._full: dict[int, str] = {}
+        self._own: dict[int, str] = {}
+
+    def page(self, page: Page, templates: TemplateInfo, config_fp: str) -> str:
+        other_body = templates.other_body[page.template]
+        own_body = templates.own_body[page.template] or other_body
+        parts = [
+            config_fp,
+            templates.closure[page.template],
+            page.output,
+            page.url,
+            page.title,
+            page.kind,
+        ]
+        for key, value in sorted(page.context.items()):
+            if isinstance(value, Entry) and key == "entry":
+                parts.append(f"{key}={self.entry_full(value) if own_body else self.card(value)}")
+            else:
+                # prev_/next_ are links to neighbours, shown like list items.
+                top = not key.startswith(("prev_", "next_"))
+                parts.append(f"{key}={self.value(value, other_body, top=top)}")
+        return hash_text(*parts)
+
+    def value(self, value: Any, bodies: bool, top: bool = False) -> str:
+        if isinstance(value, Entry):
+            return self.entry_full(value) if bodies else self.card(value)
+        if isinstance(value, Person | Topic | Edition):
+            if top:
+                return hash_text(self.own(value), *(self.value(e, bodies) for e in value.entries))
+            return hash_text(self.own(value), str(value.count))
+        if isinstance(value, list | tuple):
+            return "[" + ",".join(self.value(v, bodies) for v in value) + "]"
+        if value is None or isinstance(value, str | int | float | bool | date | datetime):
+            return repr(value)
+        raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+    def card(self, entry: Entry) -> str:
+        """What a list shows of an entry."""
+        key = id(entry)
+        if key not in self._cards:
+            self._cards[key] = hash_text(
+                entry.title,
+                entry.date.isoformat(),
+                entry.summary,
+                repr(entry.source),
+                repr(entry.source_url),
+                repr(entry.authors),
+                entry.url,
+                entry.slug,
+                repr(entry.draft),
+                repr(sorted(entry.extra.items(), key=lambda kv: str(kv[0]))),
+                repr([(p.name, p.slug, p.url) for p in entry.people]),
+                repr([(t.name, t.slug, t.url) for t in entry.topics]),
+                self.own(entry.edition) if entry.edition else "",
+            )
+        return self._cards[key]
+
+    def entry_full(self, entry: Entry) -> str:
+        """Everything about an entry: what its own page shows."""
+        key = id(entry)
+        if key not in self._full:
+            self._full[key] = hash_text(
+                self.card(entry),
+                entry.body_hash,
+                *(self.own(p) for p in entry.people),
+                "|",
+                *(self.own(t) for t in entry.topics),
+            )
+        return self._full[key]
+
+    def own(self, item: Person | Topic | Edition) -> str:
+        """An object's own fields, without the entries linked to it."""
+        key = id(item)
+        if key not in self._own:
+            if isinstance(item, Person):
+                fields: tuple[str, ...] = (
+                    "person", item.name, item.slug, item.url, repr(item.role),
+                    repr(item.description), repr(item.aliases), repr(item.same_as),
+                    repr(item.registered),
+                )  # fmt: skip
+            elif isinstance(item, Topic):
+                fields = (
+                    "topic", item.name, item.slug, item.url, repr(item.description),
+                    repr(item.aliases), repr(item.keywords), repr(item.registered),
+                )  # fmt: skip
+            else:
+                fields = (
+                    "edition", item.id, item.title, item.url,
+                    item.start.isoformat(), item.end.isoformat(),
+                )  # fmt: skip
+            self._own[key] = hash_text(*fields)
+        return self._own[key]

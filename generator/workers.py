@@ -1,0 +1,117 @@
+"""Parse and render many files at once, on every core when there are enough of them.
+
+Workers are forked, so they share the already-built site and templates without
+pickling them; only file names go in and entries or page bytes come back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generator.config import Config
+from generator.errors import BuildFailed, DigestError
+from generator.load import SourceFile
+from generator.model import Entry, Page
+
+# Below this many items a pool costs more than it saves.
+PARALLEL_PARSE = 200
+PARALLEL_RENDER = 400
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_job: dict[str, Any] = {}  # what forked workers inherit: the job's shared inputs
+
+
+def workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def parse_all(
+    sources: Sequence[SourceFile], config: Config
+) -> tuple[list[Entry], list[DigestError]]:
+    """Parse entry files, collecting every error rather than stopping at the first."""
+    results = _map(_parse_chunk, sources, PARALLEL_PARSE, {"tz": config.tz})
+    entries: list[Entry] = []
+    errors: list[DigestError] = []
+    for chunk_entries, chunk_errors in results:
+        entries.extend(chunk_entries)
+        errors.extend(chunk_errors)
+    return entries, errors
+
+
+def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError]]:
+    from generator.parse import parse_entry
+
+    entries: list[Entry] = []
+    errors: list[DigestError] = []
+    for i in span:
+        source = _job["items"][i]
+        try:
+            entries.append(parse_entry(source.rel, source.path.read_bytes(), _job["tz"]))
+        except DigestError as exc:
+            errors.append(exc)
+        except BuildFailed as exc:
+            errors.extend(exc.errors)
+        except OSError as exc:
+            errors.append(DigestError(f"cannot read the file: {exc.strerror}", source.rel))
+    return entries, errors
+
+
+def render_all(root: Path, config: Config, pages: Sequence[Page]) -> dict[str, bytes]:
+    """Render pages; a broken template is reported once, not once per page."""
+    from generator.render import make_environment
+
+    shared = {"env": make_environment(root, config), "root": root}
+    files: dict[str, bytes] = {}
+    errors: dict[str, DigestError] = {}
+    for chunk_files, chunk_errors in _map(_render_chunk, pages, PARALLEL_RENDER, shared):
+        files.update(chunk_files)
+        for error in chunk_errors:
+            errors.setdefault(f"{error.location()}:{error.message.split(' (while')[0]}", error)
+    if errors:
+        raise BuildFailed(errors.values())
+    return files
+
+
+def _render_chunk(span: range) -> tuple[dict[str, bytes], list[DigestError]]:
+    from generator.render import render_page
+
+    files: dict[str, bytes] = {}
+    errors: list[DigestError] = []
+    for i in span:
+        page = _job["items"][i]
+        try:
+            files[page.output] = render_page(_job["env"], page, _job["root"]).encode("utf-8")
+        except DigestError as exc:
+            errors.append(exc)
+            if len(errors) > 20:  # one broken template fails every page alike
+                break
+    return files, errors
+
+
+def _map(
+    work: Callable[[range], R], items: Sequence[T], threshold: int, shared: dict[str, Any]
+) -> list[R]:
+    """Run `work` over index ranges of `items`: in forked workers when worth it, else here.
+
+    Workers receive only ranges: the items (and whatever they link to, which for a page
+    is the whole site) are inherited through fork, never pickled.
+    """
+    _job.clear()
+    _job.update(shared, items=items)
+    count = workers()
+    if not items:
+        return []
+    if len(items) < threshold or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [work(range(len(items)))]
+    size = max(1, len(items) // (count * 4))
+    spans = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        return list(pool.map(work, spans))
