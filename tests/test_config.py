@@ -1,0 +1,292 @@
+"""digest.toml: defaults, typos named with the nearest key, wrong types and values on their line."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from generator.config import CONFIG_NAME, Config, load_config
+from generator.errors import DigestError
+from tests.conftest import WriteTree
+
+HAS_TZDATA = importlib.util.find_spec("tzdata") is not None
+
+
+def load(write_tree: WriteTree, text: str | bytes) -> Config:
+    return load_config(write_tree({CONFIG_NAME: text}))
+
+
+def load_error(write_tree: WriteTree, text: str | bytes) -> DigestError:
+    with pytest.raises(DigestError) as info:
+        load(write_tree, text)
+    return info.value
+
+
+def test_defaults_without_config_file(tmp_path: Path) -> None:
+    config = load_config(tmp_path)
+    assert config == Config()
+    assert config.title == "News digest"
+    assert config.base_url == "/"
+    assert config.base_path == "/"
+    assert config.origin == ""
+    assert config.timezone == "UTC"
+    assert config.edition == "week"
+    assert config.page_size == 20
+    assert config.home_editions == 5
+    assert config.output == "site"
+    assert config.language == "en"
+
+
+def test_empty_config_file_gives_defaults(write_tree: WriteTree) -> None:
+    assert load(write_tree, "") == Config()
+
+
+def test_every_setting_is_read(write_tree: WriteTree) -> None:
+    config = load(
+        write_tree,
+        """
+title = "World Brief"
+description = "Daily"
+base_url = "https://example.org/news/"
+language = "fr"
+timezone = "Europe/Paris"
+edition = "day"
+page_size = 10
+home_editions = 3
+output = "public"
+""",
+    )
+    assert config == Config(
+        title="World Brief",
+        description="Daily",
+        base_url="https://example.org/news/",
+        language="fr",
+        timezone="Europe/Paris",
+        edition="day",
+        page_size=10,
+        home_editions=3,
+        output="public",
+    )
+    assert config.tz.key == "Europe/Paris"
+
+
+def test_bom_is_accepted(write_tree: WriteTree) -> None:
+    assert load(write_tree, '\ufefftitle = "World Brief"\n').title == "World Brief"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "near", "line"),
+    [
+        ('titel = "x"', "titel", "title", 1),
+        ('title = "x"\npagesize = 3\n', "pagesize", "page_size", 2),
+        ('# settings\ntimezon = "UTC"\n', "timezon", "timezone", 2),
+        ('title = "x"\n  base_ur = "/"\n', "base_ur", "base_url", 2),
+        ("home_edition = 2", "home_edition", "home_editions", 1),
+    ],
+)
+def test_unknown_key_names_it_and_suggests_the_nearest(
+    write_tree: WriteTree, text: str, key: str, near: str, line: int
+) -> None:
+    error = load_error(write_tree, text)
+    assert f"`{key}`" in error.message
+    assert error.hint is not None
+    assert f"`{near}`" in error.hint
+    assert error.line == line
+    assert error.path == CONFIG_NAME  # relative to the site root, as every message is
+    assert str(error).startswith(f"{error.path}:{line}: ")
+
+
+def test_unknown_key_with_nothing_near_lists_the_known_keys(write_tree: WriteTree) -> None:
+    error = load_error(write_tree, "zzzzzz = 1")
+    assert "`zzzzzz`" in error.message
+    assert error.hint is not None
+    assert "title" in error.hint
+    assert "page_size" in error.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment", "line"),
+    [
+        ('page_size = "20"', "page_size", "whole number, not string", 1),
+        ("title = 3", "title", "string, not whole number", 1),
+        ('title = "x"\npage_size = true', "page_size", "whole number, not true/false", 2),
+        ("home_editions = false", "home_editions", "whole number, not true/false", 1),
+        ("page_size = 2.0", "page_size", "whole number, not number", 1),
+        ('timezone = ["UTC"]', "timezone", "string, not list", 1),
+        ("base_url = 1", "base_url", "string", 1),
+    ],
+)
+def test_wrong_type_names_key_and_types(
+    write_tree: WriteTree, text: str, key: str, fragment: str, line: int
+) -> None:
+    error = load_error(write_tree, text)
+    assert f"`{key}`" in error.message
+    assert fragment in error.message
+    assert error.line == line
+    assert error.hint is not None
+    assert f"`{key} = " in error.hint
+
+
+def test_wrong_type_hint_shows_default_as_example(write_tree: WriteTree) -> None:
+    error = load_error(write_tree, 'page_size = "20"')
+    assert error.hint == "for example `page_size = 20`"
+    error = load_error(write_tree, "title = 3")
+    assert error.hint == 'for example `title = "News digest"`'
+
+
+@pytest.mark.parametrize("value", ['"month"', '"Week"', '""'])
+def test_bad_edition(write_tree: WriteTree, value: str) -> None:
+    error = load_error(write_tree, f'title = "x"\nedition = {value}\n')
+    assert "`edition`" in error.message
+    assert "day" in error.message
+    assert "week" in error.message
+    assert error.line == 2
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Mars/Olympus",
+        pytest.param(
+            "Europe",
+            marks=pytest.mark.xfail(
+                HAS_TZDATA,
+                strict=True,
+                reason="BUG: with the tzdata package installed, a zone folder name such as "
+                "'Europe' raises IsADirectoryError, which _check_values does not catch",
+            ),
+        ),
+        "",
+        "../../etc/passwd",
+        "utc+2",
+    ],
+)
+def test_bad_timezone(write_tree: WriteTree, zone: str) -> None:
+    error = load_error(write_tree, f'title = "x"\ntimezone = "{zone}"\n')
+    assert "time zone" in error.message
+    assert repr(zone) in error.message
+    assert error.line == 2
+    assert error.hint is not None
+    assert "Europe/London" in error.hint
+
+
+@pytest.mark.parametrize("key", ["page_size", "home_editions"])
+@pytest.mark.parametrize("value", [0, -1])
+def test_counts_must_be_positive(write_tree: WriteTree, key: str, value: int) -> None:
+    error = load_error(write_tree, f'title = "x"\n{key} = {value}\n')
+    assert f"`{key}` must be at least 1" in error.message
+    assert error.line == 2
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/", "https:///news", "javascript:alert(1)"])
+def test_bad_base_url(write_tree: WriteTree, url: str) -> None:
+    error = load_error(write_tree, f'base_url = "{url}"')
+    assert "`base_url`" in error.message
+    assert error.line == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('title = "unclosed\n', 1),
+        ('title = "x"\npage_size 20\n', 2),
+        ('title = "x"\n\n\nedition = week\n', 4),
+        ("[table\n", 1),
+    ],
+)
+def test_toml_syntax_error_gives_line(write_tree: WriteTree, text: str, line: int) -> None:
+    error = load_error(write_tree, text)
+    assert error.message.startswith(f"cannot parse {CONFIG_NAME}: ")
+    assert "(at line" not in error.message  # the line is in the location, not repeated
+    assert error.line == line
+    assert str(error).startswith(f"{error.path}:{line}: cannot parse")
+    assert error.hint
+
+
+@pytest.mark.parametrize(
+    ("url", "base_path", "origin"),
+    [
+        ("https://example.org/news", "/news/", "https://example.org"),
+        ("https://example.org/news/", "/news/", "https://example.org"),
+        ("http://example.org", "/", "http://example.org"),
+        ("https://example.org:8443/a/b", "/a/b/", "https://example.org:8443"),
+        ("/news/", "/news/", ""),
+        ("/news", "/news/", ""),
+        ("/", "/", ""),
+    ],
+)
+def test_base_path_and_origin(url: str, base_path: str, origin: str) -> None:
+    config = Config(base_url=url)
+    assert config.base_path == base_path
+    assert config.origin == origin
+
+
+def test_base_url_from_file_derives_path(write_tree: WriteTree) -> None:
+    config = load(write_tree, 'base_url = "https://example.org/news"')
+    assert config.base_path == "/news/"
+    assert config.origin == "https://example.org"
+
+
+def test_fingerprint_changes_with_any_setting() -> None:
+    base = Config().fingerprint()
+    assert base == Config().fingerprint()
+    assert Config(title="Other").fingerprint() != base
+    assert Config(page_size=21).fingerprint() != base
+    assert Config(edition="day").fingerprint() != base
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a relative base_url such as 'news' is accepted and base_path returns 'news/' "
+    "without the leading slash its docstring promises",
+)
+def test_relative_base_url_gets_a_leading_slash_or_is_refused(write_tree: WriteTree) -> None:
+    try:
+        config = load(write_tree, 'base_url = "news"')
+    except DigestError:
+        return
+    assert config.base_path == "/news/"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="BUG: a digest.toml that is not UTF-8 raises UnicodeDecodeError"
+)
+def test_non_utf8_config_is_a_digest_error(write_tree: WriteTree) -> None:
+    error = load_error(write_tree, b'title = "caf\xe9"\n')
+    assert error.line == 1
+
+
+@pytest.mark.xfail(
+    strict=True, reason="BUG: an unparsable base_url such as 'http://[::1' raises ValueError"
+)
+def test_unparsable_base_url_is_a_digest_error(write_tree: WriteTree) -> None:
+    error = load_error(write_tree, 'base_url = "http://[::1"')
+    assert "`base_url`" in error.message
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: an unknown [table] is reported without a line number")
+def test_unknown_table_gives_its_line(write_tree: WriteTree) -> None:
+    error = load_error(write_tree, 'title = "x"\n\n[extra]\nfoo = 1\n')
+    assert "`extra`" in error.message
+    assert error.line == 3
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: _key_line's `^\\s*` also matches newlines, so a key after a blank line is "
+    "reported on the first blank line above it",
+)
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('title = "x"\n\npagesize = 3\n', 3),
+        ('\n\ntimezone = "Mars/Olympus"\n', 3),
+        ('title = "x"\n\n\npage_size = "20"\n', 4),
+    ],
+)
+def test_key_after_blank_lines_gets_its_own_line(
+    write_tree: WriteTree, text: str, line: int
+) -> None:
+    assert load_error(write_tree, text).line == line

@@ -1,0 +1,177 @@
+"""load_yaml keeps line numbers, refuses duplicate keys, and explains tabs and unquoted `: `."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from generator.errors import DigestError
+from generator.yamlsrc import key_lines, load_yaml, node_line
+
+PATH = "content/x.md"
+
+
+def yaml_error(text: str, first_line: int = 1) -> DigestError:
+    with pytest.raises(DigestError) as info:
+        load_yaml(text, PATH, first_line)
+    return info.value
+
+
+def test_mapping_and_key_lines() -> None:
+    data, node = load_yaml("title: Trade\n\ndate: 2025-06-04\npeople:\n  - Xi\n", PATH)
+    assert data == {"title": "Trade", "date": "2025-06-04", "people": ["Xi"]}
+    assert key_lines(node, 1) == {"title": 1, "date": 3, "people": 4}
+
+
+def test_key_lines_are_offset_by_first_line() -> None:
+    _, node = load_yaml("title: Trade\ndate: 2025-06-04\n", PATH, first_line=5)
+    assert key_lines(node, 5) == {"title": 5, "date": 6}
+
+
+def test_key_lines_of_non_string_keys_use_their_text() -> None:
+    _, node = load_yaml("1: one\ntrue: yes\n", PATH)
+    assert key_lines(node, 1) == {"1": 1, "true": 2}
+
+
+def test_node_line() -> None:
+    _, node = load_yaml("- a\n- b\n\n- c\n", PATH, first_line=10)
+    assert isinstance(node, yaml.SequenceNode)
+    assert [node_line(item, 10) for item in node.value] == [10, 11, 13]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_empty_document(text: str) -> None:
+    assert load_yaml(text, PATH) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n- b\n", ["a", "b"]),
+        ("just text\n", "just text"),
+        ("42\n", 42),
+    ],
+)
+def test_non_mapping_documents_load(text: str, expected: object) -> None:
+    data, node = load_yaml(text, PATH)
+    assert data == expected
+    assert key_lines(node, 1) == {}
+
+
+def test_dates_stay_text() -> None:
+    # Dates are read by generator.dates with its messages, never by YAML's own resolver.
+    data, _ = load_yaml("date: 2025-06-04\nwhen: 2025-06-04 10:00:00\n", PATH)
+    assert data == {"date": "2025-06-04", "when": "2025-06-04 10:00:00"}
+
+
+def test_duplicate_key_names_both_lines() -> None:
+    error = yaml_error("title: A\ndate: 2025-06-04\ntitle: B\n", first_line=2)
+    assert "duplicate key `title`" in error.message
+    assert "first given on line 2" in error.message
+    assert error.line == 4
+    assert error.path == PATH
+    assert error.hint
+
+
+def test_nested_duplicate_key_is_found() -> None:
+    error = yaml_error("people:\n  - name: A\n    name: B\n")
+    assert "duplicate key `name`" in error.message
+    assert error.line == 3
+
+
+def test_same_key_in_sibling_mappings_is_fine() -> None:
+    data, _ = load_yaml("- name: A\n- name: B\n", PATH)
+    assert data == [{"name": "A"}, {"name": "B"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("title: x\n\tdate: 2025-06-04\n", 2),
+        ("title: x\npeople:\n\t- Xi\n", 3),
+    ],
+)
+def test_tab_indentation_is_explained(text: str, line: int) -> None:
+    error = yaml_error(text, first_line=2)
+    assert "tab" in error.message
+    assert error.hint == "indent with spaces instead of tabs"
+    assert error.line == line + 1
+
+
+def test_unquoted_colon_space_hint() -> None:
+    error = yaml_error("date: 2025-06-04\ntitle: Trade: the talks\n", first_line=2)
+    assert error.message.startswith("invalid YAML: mapping values are not allowed")
+    assert error.hint is not None
+    assert "must be quoted" in error.hint
+    assert error.line == 3
+
+
+def test_quoted_colon_space_is_fine() -> None:
+    data, _ = load_yaml('title: "Trade: the talks"\n', PATH)
+    assert data == {"title": "Trade: the talks"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("title: [unclosed\ndate: x\n", 2),
+        ("title: 'open\n", 2),
+        ("a: b\n c: d\n  - e\n", 2),
+        ("title: *nowhere\n", 1),
+    ],
+)
+def test_malformed_yaml_points_at_a_line(text: str, line: int) -> None:
+    error = yaml_error(text)
+    assert error.message.startswith("invalid YAML: ")
+    assert error.path == PATH
+    assert error.line == line
+    assert error.hint
+    assert str(error).startswith(f"{PATH}:{line}: invalid YAML: ")
+
+
+def test_python_tags_are_refused() -> None:
+    error = yaml_error("title: !!python/object/apply:os.system [echo hi]\n")
+    assert error.message.startswith("invalid YAML: ")
+    assert error.line == 1
+
+
+def test_anchors_and_aliases_work() -> None:
+    data, _ = load_yaml("a: &x [Xi, Biden]\nb: *x\n", PATH)
+    assert data == {"a": ["Xi", "Biden"], "b": ["Xi", "Biden"]}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: control characters raise yaml.reader.ReaderError, because the loader is "
+    "built outside load_yaml's try block",
+)
+@pytest.mark.parametrize("char", ["\x01", "\x1f", "\x7f", "\x0b"])
+def test_control_character_is_a_digest_error(char: str) -> None:
+    error = yaml_error(f"date: 2025-06-04\ntitle: a{char}b\n")
+    assert error.line == 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a recursive alias makes _reject_duplicate_keys recurse forever (RecursionError)",
+)
+def test_recursive_alias_is_a_digest_error() -> None:
+    yaml_error("people: &a [*a]\n")
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: deeply nested flow collections raise RecursionError")
+def test_deep_nesting_is_a_digest_error() -> None:
+    yaml_error("people: " + "[" * 3000 + "]" * 3000 + "\n")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: explicit tags with bad values raise ValueError/KeyError/AttributeError from "
+    "PyYAML's constructors, which load_yaml does not catch",
+)
+@pytest.mark.parametrize(
+    "value", ["!!int abc", "!!float abc", "!!bool maybe", "!!timestamp nope", "!!int 0x"]
+)
+def test_bad_explicit_tag_is_a_digest_error(value: str) -> None:
+    error = yaml_error(f"date: 2025-06-04\ntitle: {value}\n")
+    assert error.line == 2
