@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NODE_TOOLS := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: site test serve lint golden clean
+.PHONY: site test serve lint golden bench clean
 
 site: $(INSTALLED)
 	$(BIN)/digest build .
@@ -26,6 +26,13 @@ lint: $(INSTALLED)
 # Regenerate tests/golden/ from tests/sample_site/ after an intended output change.
 golden: $(INSTALLED)
 	$(BIN)/python -m tests.golden_tool
+
+# Benchmarks against Hugo, Eleventy and Pelican (installed here when missing); slow.
+bench: $(INSTALLED)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	command -v hugo >/dev/null || (apt-get update -qq && apt-get install -y -qq hugo)
+	cd bench/anchors/eleventy && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/run.py
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
