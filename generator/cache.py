@@ -7,11 +7,13 @@ file fails the check and is discarded: the build then does the work again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,20 @@ FORMAT = 1
 _MAGIC = b"digest-cache\n"
 
 
+@functools.cache
 def cache_key() -> str:
-    """What makes old cache files unusable: the tool's version and the cache format."""
-    return f"{__version__}/{FORMAT}"
+    """What makes old cache files unusable: any change to our code or to the libraries
+    whose output we cache, not just a new version number."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    for name in ("markdown", "jinja2", "PyYAML", "anyascii", "MarkupSafe"):
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(name.encode())
+    return f"{__version__}/{FORMAT}/{h.hexdigest()}"
 
 
 def load(path: Path) -> Any | None:

@@ -61,7 +61,13 @@ def load_config(root: Path) -> Config:
     if not (root / CONFIG_NAME).is_file():
         return Config()
     path = Path(CONFIG_NAME)  # messages name files relative to the site root
-    text = (root / CONFIG_NAME).read_text(encoding="utf-8-sig")
+    try:
+        text = (root / CONFIG_NAME).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise DigestError(
+            f"{CONFIG_NAME} is not valid UTF-8", path, line, "save it as UTF-8 in your editor"
+        ) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -109,7 +115,7 @@ def _check_values(config: Config, path: Path, text: str) -> None:
         )
     try:
         zoneinfo.ZoneInfo(config.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise DigestError(
             f"unknown time zone {config.timezone!r}",
             path,
@@ -119,10 +125,19 @@ def _check_values(config: Config, path: Path, text: str) -> None:
     for key in ("page_size", "home_editions"):
         if getattr(config, key) < 1:
             raise DigestError(
-                f"`{key}` must be at least 1", path, _key_line(text, key), f"`{key} = 20`"
+                f"`{key}` must be at least 1",
+                path,
+                _key_line(text, key),
+                f"for example `{key} = {_KEYS[key].default}`",
             )
-    base = urlsplit(config.base_url)
-    if base.scheme not in ("", "http", "https") or (base.scheme and not base.netloc):
+    try:
+        base = urlsplit(config.base_url)
+        valid = (base.scheme in ("http", "https") and bool(base.netloc)) or (
+            not base.scheme and not base.netloc and config.base_url.startswith("/")
+        )
+    except ValueError:
+        valid = False
+    if not valid:
         raise DigestError(
             f"`base_url` must be an http(s) URL or a path, not {config.base_url!r}",
             path,
@@ -132,7 +147,8 @@ def _check_values(config: Config, path: Path, text: str) -> None:
 
 
 def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    name = re.escape(key)
+    match = re.search(rf"^[ \t]*(?:{name}[ \t]*=|\[[ \t]*{name}[ \t]*\])", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
 _DATE = re.compile(
     r"""^\s*(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})
-    (?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?)?
+    (?:[T\s]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d{1,9}))?)?)?
     \s*(?P<tz>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -32,7 +32,8 @@ def parse_date(value: object, tz: tzinfo) -> tuple[datetime, bool]:
     match = _DATE.match(value)
     if not match:
         raise DateFormatError(f"cannot read {value!r} as a date")
-    parts = {k: int(v) for k, v in match.groupdict().items() if v and k != "tz"}
+    parts = {k: int(v) for k, v in match.groupdict().items() if v and k not in ("tz", "F")}
+    micro = int((match.group("F") or "0")[:6].ljust(6, "0"))
     try:
         result = datetime(
             parts["y"],
@@ -41,6 +42,7 @@ def parse_date(value: object, tz: tzinfo) -> tuple[datetime, bool]:
             parts.get("H", 0),
             parts.get("M", 0),
             parts.get("S", 0),
+            micro,
             tzinfo=_zone(match.group("tz")) or tz,
         )
     except ValueError as exc:

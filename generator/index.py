@@ -248,7 +248,9 @@ def topic_counts(entries: Iterable[Entry]) -> list[tuple[Topic, int]]:
     entries = list(entries)
     counts = Counter(t.slug for e in entries for t in e.topics)
     by_slug = {t.slug: t for e in entries for t in e.topics}
-    return sorted(((by_slug[s], n) for s, n in counts.items()), key=lambda p: (-p[1], p[0].name))
+    return sorted(
+        ((by_slug[s], n) for s, n in counts.items()), key=lambda p: (-p[1], p[0].sort_key)
+    )
 
 
 def people_counts(entries: Iterable[Entry]) -> list[tuple[Person, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -62,9 +63,9 @@ class Person:
 
     @property
     def sort_key(self) -> tuple[str, str]:
-        """Surname first, as a newsroom's index is ordered."""
+        """Surname first, as a newsroom's index is ordered; `Álvarez` sorts with the A's."""
         parts = self.name.split()
-        return (parts[-1].casefold() if parts else "", self.name.casefold())
+        return (_fold(parts[-1]) if parts else "", _fold(self.name))
 
 
 @dataclass
@@ -89,7 +90,13 @@ class Topic:
 
     @property
     def sort_key(self) -> str:
-        return self.name.casefold()
+        return _fold(self.name)
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive sort key."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @dataclass

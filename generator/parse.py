@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from generator.dates import parse_date
 from generator.digests import hash_text
 from generator.errors import BuildFailed, DigestError
-from generator.markup import first_paragraph_text, render_markdown, render_plain_text
+from generator.markup import first_paragraph_text, render_markdown, render_plain_text, smarten
 from generator.model import Entry
 from generator.slug import is_valid_slug, slugify
 from generator.yamlsrc import key_lines, load_yaml
@@ -34,6 +34,11 @@ _PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):(?:\s+(.*))?$")
 _RAW_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+By\s+(.+),\s*([^,]+?)\s*$", re.IGNORECASE)
 _DATELINE = re.compile(r"^\s*\([^)]{1,40}\)\s*[—–-]+\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’']?(?=\s|$)")
+# A period after these ends a word, not a sentence: `Mr.`, `U.S.`, `Jan.`.
+_ABBREVIATION = re.compile(
+    r"^[(\"“‘']*(?:(?:[A-Za-z]\.)+|(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|St|Jr|Sr|"
+    r"No|vs|etc|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
+)
 HEADLINE_LENGTH = 90
 
 
@@ -42,7 +47,7 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo) -> Entry:
     text = decode(rel, data)
     if rel.endswith(".txt"):
         meta, lines, body, fmt = _split_raw_text(rel, text)
-    elif text.lstrip("\n").startswith("---"):
+    elif text.lstrip().startswith("---"):
         meta, lines, body, fmt = _split_front_matter(rel, text)
     elif _PELICAN_LINE.match(text.split("\n", 1)[0]):
         meta, lines, body, fmt = _split_pelican(rel, text)
@@ -62,14 +67,16 @@ def decode(rel: str, data: bytes) -> str:
         raise DigestError("the file is empty", rel, 1, "add front matter and text, or delete it")
     if b"\x00" in data[:8192]:
         raise DigestError(
-            "this looks like a binary file, not text", rel, None, "move it out of content/"
+            "this looks like a binary file, not text", rel, 1, "move it out of content/"
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # The decoder reports offsets into the bytes after any byte-order mark.
+        start, raw = exc.start, exc.object
+        line = len(re.split(rb"\r\n|\r|\n", raw[:start]))
         raise DigestError(
-            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+            f"the file is not valid UTF-8 (byte 0x{raw[start]:02x})",
             rel,
             line,
             "save the file as UTF-8 in your editor",
@@ -174,7 +181,7 @@ def _split_raw_text(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int]
 
 def _split_names(byline: str) -> list[str]:
     """`A, B and C` -> [A, B, C]."""
-    parts = re.split(r",\s*|\s+and\s+|\s*&\s*", byline.strip())
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", byline.strip())
     return [p.strip() for p in parts if p.strip()]
 
 
@@ -187,8 +194,12 @@ def _split_list(value: Any, separators: str = ",") -> list[str]:
 def headline_from(paragraph: str) -> str:
     """The first sentence, without a `(CNN) —` dateline, cut at a word to headline length."""
     text = _DATELINE.sub("", paragraph).strip()
-    end = _SENTENCE_END.search(text)
-    sentence = text[: end.end()] if end else text
+    sentence = text
+    for end in _SENTENCE_END.finditer(text):
+        word = text[: end.start()].rsplit(" ", 1)[-1]
+        if not _ABBREVIATION.match(word):
+            sentence = text[: end.end()]
+            break
     if len(sentence) <= HEADLINE_LENGTH:
         return sentence
     cut = sentence[:HEADLINE_LENGTH].rsplit(" ", 1)[0].rstrip(",;:—–- ")
@@ -210,13 +221,15 @@ def _build_entry(
             return default
 
     if fmt == "text":
-        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", body_text) if p.strip()]
+        paragraphs = [
+            smarten(" ".join(p.split())) for p in re.split(r"\n\s*\n", body_text) if p.strip()
+        ]
         body = render_plain_text(paragraphs)
         meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
     else:
         body = render_markdown(body_text)
-    title = check("title", _text, "")
-    if not title:
+    title = smarten(check("title", _text, ""))
+    if not title and not any(e.line == where.get("title") for e in errors):
         errors.append(
             DigestError(
                 "missing title" if "title" not in meta else "the title is empty",
@@ -240,7 +253,7 @@ def _build_entry(
         "people_names": tuple(check("people", _names, [])),
         "topic_names": tuple(check("topics", _names, [])),
         "draft": check("draft", _bool, False),
-        "summary": check("summary", _text) or first_paragraph_text(body),
+        "summary": smarten(check("summary", _text) or "") or first_paragraph_text(body),
     }
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
@@ -267,6 +280,8 @@ _HINTS = {
     "authors": "give a list such as `[Jane Doe]` or `Jane Doe, John Roe`",
     "draft": "write `draft: true` or `draft: false`",
     "title": "write the title as plain text, quoted if it contains `: `",
+    "source": "give the outlet's name as plain text, e.g. `source: Reuters`",
+    "summary": "write the summary as plain text, quoted if it contains `: `",
 }
 
 

@@ -25,7 +25,7 @@ def parse_people(rel: str, text: str) -> list[Person]:
     for item, where in _items(rel, text, PERSON_KEYS, "person"):
         same_as = _strings(item, "same_as", rel, where)
         for url in same_as:
-            if urlsplit(url).scheme not in ("http", "https"):
+            if not _is_web_address(url):
                 raise DigestError(
                     f"`same_as` link {url!r} is not an http(s) address",
                     rel,
@@ -66,6 +66,14 @@ def parse_topics(rel: str, text: str) -> list[Topic]:
     ]
     _reject_duplicates(topics, rel, "topic")
     return topics
+
+
+def _is_web_address(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _items(

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import BuildFailed, DigestError
+from generator.markup import smarten
 from generator.model import Entry
 from generator.parse import HEADLINE_LENGTH, headline_from, parse_entry
 from tests.conftest import entry_text
@@ -476,20 +477,12 @@ def test_headline_is_never_longer_than_the_limit(paragraph: str) -> None:
         assert paragraph.strip().startswith(headline[:-1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an Oxford-comma byline `A, B, and C` gives the author 'and C'",
-)
 def test_raw_byline_with_oxford_comma() -> None:
     text = "date 2025-06-04 By Ann Lee, Bob Ray, and Cy Twombly, Reuters\n\nText.\n"
     entry = parse(text, rel="content/x.txt")
     assert entry.authors == ("Ann Lee", "Bob Ray", "Cy Twombly")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the headline stops at the first period after an abbreviation (`The U.S.`, `Mr.`)",
-)
 @pytest.mark.parametrize(
     "paragraph",
     [
@@ -631,10 +624,6 @@ def test_binary_file_is_refused() -> None:
     assert error.hint
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the binary-file error has line None, so it prints `path: …` not `path:line: …`",
-)
 def test_binary_file_error_has_a_line() -> None:
     assert_located(one_error(b"\x89PNG\x00\x00\x00\rIHDR"), REL, 1)
 
@@ -697,11 +686,6 @@ def test_title_of_wrong_type_is_named(value: str, described: str) -> None:
     assert_located(errors[0], REL, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a title of the wrong type is reported twice on its line: the type error "
-    "and then 'the title is empty'",
-)
 def test_title_of_wrong_type_is_reported_once() -> None:
     one_error("---\ntitle: [Trade, Talks]\ndate: 2025-06-04\n---\nBody.\n")
 
@@ -714,11 +698,6 @@ def test_text_fields_of_wrong_type(key: str, value: str) -> None:
     assert error.line == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `source` and `summary` have no entry in parse._HINTS, so their errors "
-    "print without the `— hint` part",
-)
 @pytest.mark.parametrize(("key", "value"), [("source", "[Reuters, AP]"), ("summary", "{a: b}")])
 def test_text_fields_of_wrong_type_have_a_hint(key: str, value: str) -> None:
     error = one_error(f"---\ntitle: T\ndate: 2025-06-04\n{key}: {value}\n---\nBody.\n")
@@ -760,50 +739,30 @@ def test_missing_title_and_bad_date_together() -> None:
     assert [(e.line, e.message.split(" ")[0]) for e in errors] == [(1, "missing"), (2, "`date`:")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a BOM the bad byte's offset is taken from the BOM-less text, so the "
-    "message names the wrong byte (and can name the wrong line)",
-)
 def test_non_utf8_after_bom_names_the_right_byte_and_line() -> None:
     error = one_error(b"\xef\xbb\xbf---\ntitle: T\ndate: 2025-06-04\n---\n\xff\n")
     assert "0xff" in error.message
     assert error.line == 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: decode accepts CR-only line ends but counts only \\n for the bad byte's line",
-)
 def test_non_utf8_line_with_cr_line_ends() -> None:
     error = one_error(b"---\rtitle: T\rdate: 2025-06-04\r---\rok\r\xff\r")
     assert error.line == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a whitespace-only first line hides the front matter ('no front matter "
-    "found'), though the splitter itself skips such lines",
-)
 def test_whitespace_only_line_before_front_matter() -> None:
     assert parse("  \n" + entry_text(title="Indented")).title == "Indented"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: control characters in front matter escape as yaml.reader.ReaderError",
-)
 def test_control_character_in_front_matter() -> None:
     error = one_error("---\ntitle: a\x1fb\ndate: 2025-06-04\n---\nBody.\n")
     assert error.line == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a recursive YAML alias escapes as RecursionError")
 def test_recursive_alias_in_front_matter() -> None:
     one_error("---\ntitle: T\ndate: 2025-06-04\npeople: &a [*a]\n---\nBody.\n")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `title: !!int abc` escapes as ValueError")
 def test_bad_explicit_tag_in_front_matter() -> None:
     error = one_error("---\ntitle: !!int abc\ndate: 2025-06-04\n---\nBody.\n")
     assert error.line == 2
@@ -811,11 +770,8 @@ def test_bad_explicit_tag_in_front_matter() -> None:
 
 # --- properties ----------------------------------------------------------------------------
 
-# Text the parser may meet. Control characters, `!!` tags and `&` anchors are left out: they
-# hit known bugs, each pinned by an xfail test above and in test_yamlsrc.py.
-SAFE_CHAR = st.characters(
-    exclude_categories=("Cs", "Cc", "Cn"), exclude_characters="!&"
-) | st.sampled_from("\n\t\r")
+# Text the parser may meet, control characters, `!!` tags and `&` anchors included.
+SAFE_CHAR = st.characters(exclude_categories=("Cs",)) | st.sampled_from("\n\t\r\x00\x1f")
 FRAGMENTS = st.sampled_from(
     [
         "---\n", "...\n", "\n", "title: ", "date: ", "people: ", "topics: ", "slug: ",
@@ -823,6 +779,7 @@ FRAGMENTS = st.sampled_from(
         "{", "}", ": ", ", ", "'", '"', "#", "  ", "\t", "|\n", ">\n", "? ", "*a", "%YAML 1.1\n",
         "Title: ", "Date: ", "Tags: ", "Status: draft", "date 2025-06-04 By A B, AP\n",
         "(CNN) — ", "javascript:", "https://x.org/", "..", "/", "\ufeff", "\r\n", "é", "习",
+        "!!int ", "!!bool ", "&a ", "&a [*a]", "!!python/object ", "\x0b",
     ]
 )  # fmt: skip
 DOCUMENTS = st.lists(FRAGMENTS | st.text(SAFE_CHAR, max_size=6), max_size=30).map("".join)
@@ -911,7 +868,7 @@ def test_generated_front_matter_round_trips(
     dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10**6)
     text = f"---\n{dumped}---\nBody paragraph.\n".replace("\n", newline)
     entry = parse(text, rel="content/2025-06-04-generated.md")
-    assert entry.title == normalise(str(meta["title"]))
+    assert entry.title == smarten(normalise(str(meta["title"])))
     assert entry.date == when
     assert entry.date.utcoffset() == when.utcoffset()
     lists = (("people", "people_names"), ("topics", "topic_names"), ("authors", "authors"))
@@ -920,7 +877,7 @@ def test_generated_front_matter_round_trips(
         assert getattr(entry, field) == tuple(dict.fromkeys(n for n in names if n))
     assert entry.draft is meta.get("draft", False)
     assert entry.source == (normalise(str(meta["source"])) if "source" in meta else None)
-    assert entry.summary == normalise(str(meta.get("summary", "Body paragraph.")))
+    assert entry.summary == smarten(normalise(str(meta.get("summary", "Body paragraph."))))
     assert entry.extra == ({"extra_key": meta["extra_key"]} if "extra_key" in meta else {})
     assert entry.slug == "generated"
     top_level = {line.split(":")[0]: n for n, line in enumerate(dumped.splitlines(), start=2)

@@ -201,9 +201,9 @@ def test_paragraphs_of_gives_plain_text_per_block() -> None:
     assert paragraphs_of(body) == ["“Yes,” Okafor said.", "Rates & jobs"]
 
 
-def test_markdown_bodies_work_through_their_typographic_entities() -> None:
+def test_markdown_bodies_work_through_their_typographic_quotes() -> None:
     body = render_markdown('"We will hold the line on spending," *Okafor* said.')
-    assert "&ldquo;" in body
+    assert "\u201c" in body
     quotes = extract_quotes(paragraphs_of(body), MATCHER)
     assert [(q.person.name, q.text) for q in quotes if q.person] == [
         ("Ruth Okafor", "We will hold the line on spending")

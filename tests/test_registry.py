@@ -293,9 +293,6 @@ def test_empty_optional_values_are_none_or_empty() -> None:
     assert person.aliases == ()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: an unparsable same_as link such as 'http://[::1' raises ValueError"
-)
 def test_unparsable_same_as_link_is_a_digest_error() -> None:
     error = people_error("- name: Xi\n  same_as: 'http://[::1'\n")
     assert error.line == 2
