@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,6 +42,17 @@ class BuildResult:
     rendered: int = 0
     files: dict[str, bytes] = field(default_factory=dict)  # what this build rendered
     warnings: list[str] = field(default_factory=list)
+    out: Path | None = None  # the output folder
+
+    def changed_urls(self) -> list[str]:
+        """The URLs whose bytes this build changed or removed, as a browser asks for them."""
+        if self.write is None:
+            return []
+        base = self.config.base_path
+        return [
+            base + (path[: -len("index.html")] if path.endswith("index.html") else path)
+            for path in [*self.write.changed, *self.write.removed_paths]
+        ]
 
     @property
     def nothing_changed(self) -> bool:
@@ -93,8 +104,10 @@ class Builder:
         drafts: bool = False,
         use_cache: bool = True,
         in_place: bool = False,
+        write_lock: AbstractContextManager[object] | None = None,
     ) -> None:
         self.root = root
+        self.write_lock = write_lock or nullcontext()
         self.output = output
         self.drafts = drafts
         self.use_cache = use_cache
@@ -122,7 +135,7 @@ class Builder:
             key = self._key(config, out)
             if write and self._unchanged(state, key, inputs, out):
                 kept = len(read_manifest(out))
-                result = BuildResult(None, config, pages=kept, timings=timings)
+                result = BuildResult(None, config, pages=kept, timings=timings, out=out)
                 result.warnings = list(state.warnings)
                 result.write = WriteStats(unchanged=kept)
                 return result
@@ -155,14 +168,15 @@ class Builder:
             )
             files.update(static_files)
             keep.update(static_keep)
-        result = BuildResult(site, config, pages=len(files) + len(keep), timings=timings)
+        result = BuildResult(site, config, pages=len(files) + len(keep), timings=timings, out=out)
         result.rendered, result.files = len(stale), files
         result.warnings = list(site.warnings)
         if write:
             with _timed(timings, "write"):
                 from generator.write import commit_site
 
-                result.write = commit_site(out, files, keep, in_place=self.in_place)
+                with self.write_lock:  # the live preview serves nothing half-written
+                    result.write = commit_site(out, files, keep, in_place=self.in_place)
             self._save_state(key, scanned_ns, inputs, hashes, plan.fingerprints, site.warnings)
         return result
 

@@ -32,6 +32,15 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     _add_root(check)
     check.add_argument("--drafts", action="store_true", help="also check how drafts would index")
 
+    serve = commands.add_parser("serve", help="build, serve and rebuild on every edit")
+    _add_root(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine)"
+    )
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument("-o", "--output", type=Path, help="output folder (default: ROOT/site)")
+
     new = commands.add_parser("new", help="create a new digest site with a sample entry")
     new.add_argument("root", type=Path, metavar="ROOT", help="folder to create")
     return parser.parse_args(argv)
@@ -119,7 +128,14 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "new": cmd_new}
+def cmd_serve(args: argparse.Namespace) -> int:
+    from generator.serve import serve_site
+
+    root = _site_root(args.root)
+    return serve_site(root, args.output, host=args.host, port=args.port, open_browser=args.open)
+
+
+COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new}
 
 
 def _root_arg(args: argparse.Namespace) -> Path:
