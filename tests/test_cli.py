@@ -114,3 +114,20 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("digest ")
+
+
+def test_wheel_ships_the_theme(tmp_path: Path) -> None:
+    """`pip install .` elsewhere must bring the default theme along with the code."""
+    import zipfile
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-q", "-w", str(tmp_path), str(REPO)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("digest-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for template in ("base.html", "entry.html", "person.html", "partials/entry_card.html"):
+        assert f"generator/theme/{template}" in names
+    assert "generator/theme/static/style.css" in names
