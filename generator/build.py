@@ -9,11 +9,13 @@ no input file changed at all, it stops after comparing file stats.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import cache
 from generator.config import CONFIG_NAME, Config, load_config
@@ -21,6 +23,9 @@ from generator.errors import BuildFailed, DigestError
 from generator.load import ENTRY_SUFFIXES, SourceFile, walk_files
 from generator.model import Entry, Person, Site, Topic
 from generator.write import WriteStats, check_output_folder, read_manifest
+
+if TYPE_CHECKING:
+    from generator.depend import TemplateInfo
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +110,13 @@ class Builder:
         use_cache: bool = True,
         in_place: bool = False,
         write_lock: AbstractContextManager[object] | None = None,
+        autosave: bool = True,
     ) -> None:
         self.root = root
         self.write_lock = write_lock or nullcontext()
+        # The live preview saves the cache when it stops, not after every keystroke.
+        self.autosave = autosave
+        self._trusted = False  # the output holds exactly what this builder last wrote
         self.output = output
         self.drafts = drafts
         self.use_cache = use_cache
@@ -117,6 +126,8 @@ class Builder:
         self._entries_zone: str | None = None
         self._entries_changed = False
         self._registries: dict[str, list[Person] | list[Topic]] = {}
+        self._templates: TemplateInfo | None = None  # template scan, kept while none changes
+        self._templates_key: tuple[object, ...] = ()
 
     @property
     def cache_dir(self) -> Path:
@@ -153,13 +164,16 @@ class Builder:
         from generator.workers import render_all
 
         with _timed(timings, "render"):
-            plan = plan_site(self.root, site, config)
+            template_key = (key, tuple(sorted((f.rel, hashes[f.rel]) for f in inputs.templates)))
+            known = self._templates if self._templates_key == template_key else None
+            plan = plan_site(self.root, site, config, known)
+            self._templates, self._templates_key = plan.templates, template_key
             manifest = read_manifest(out) if write else {}
             reuse = state.pages if state.key == key and self.use_cache else {}
             stale = [
                 p
                 for p in plan.pages
-                if not _reusable(p.output, plan.fingerprints, reuse, manifest, out)
+                if not _reusable(p.output, plan.fingerprints, reuse, manifest, out, self._trusted)
             ]
             files = render_all(self.root, config, stale)
             keep = {p.output: manifest[p.output] for p in plan.pages if p.output not in files}
@@ -177,6 +191,7 @@ class Builder:
 
                 with self.write_lock:  # the live preview serves nothing half-written
                     result.write = commit_site(out, files, keep, in_place=self.in_place)
+                self._trusted = self.in_place
             self._save_state(key, scanned_ns, inputs, hashes, plan.fingerprints, site.warnings)
         return result
 
@@ -215,11 +230,17 @@ class Builder:
     ) -> None:
         stamps = {f.rel: f.stamp for f in inputs.all()}
         self._state = _State(key, scanned_ns, stamps, hashes, pages, warnings)
-        if self.use_cache:
-            cache.save(self.cache_dir / STATE_FILE, self._state)
-            if self._entries_changed:
-                cache.save(self.cache_dir / ENTRIES_FILE, (self._entries_zone, self._entries))
-                self._entries_changed = False
+        if self.autosave:
+            self.save()
+
+    def save(self) -> None:
+        """Write what this builder knows to `.digest-cache/` for the next process."""
+        if not self.use_cache or self._state is None:
+            return
+        cache.save(self.cache_dir / STATE_FILE, self._state)
+        if self._entries_changed:
+            cache.save(self.cache_dir / ENTRIES_FILE, (self._entries_zone, self._entries))
+            self._entries_changed = False
 
     # -- parse ---------------------------------------------------------------
 
@@ -350,11 +371,13 @@ def _reusable(
     reuse: dict[str, str],
     manifest: dict[str, str],
     out: Path,
+    trusted: bool,
 ) -> bool:
+    """A page can be kept when its inputs are unchanged and its file is still there."""
     return (
         reuse.get(output) == fingerprints[output]
         and output in manifest
-        and (out / output).is_file()
+        and (trusted or os.path.isfile(os.path.join(out, output)))
     )
 
 

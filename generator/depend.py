@@ -113,6 +113,9 @@ class Fingerprints:
         self._cards: dict[int, str] = {}
         self._full: dict[int, str] = {}
         self._own: dict[int, str] = {}
+        # Lists live as long as the build, so their id is a safe key: a person's entries
+        # are hashed once though both `person` and `entries` hold them.
+        self._lists: dict[tuple[int, bool], str] = {}
 
     def page(self, page: Page, templates: TemplateInfo, config_fp: str) -> str:
         other_body = templates.other_body[page.template]
@@ -135,14 +138,21 @@ class Fingerprints:
         return hash_text(*parts)
 
     def value(self, value: Any, bodies: bool, top: bool = False) -> str:
-        if isinstance(value, Entry):
+        kind = type(value)
+        if kind is Entry:
             return self.entry_full(value) if bodies else self.card(value)
-        if isinstance(value, Person | Topic | Edition):
+        if kind is list:
+            key = (id(value), bodies)
+            digest = self._lists.get(key)
+            if digest is None:
+                digest = self._lists[key] = hash_text(*[self.value(v, bodies) for v in value])
+            return digest
+        if kind is tuple:
+            return "(" + ",".join([self.value(v, bodies) for v in value]) + ")"
+        if kind is Person or kind is Topic or kind is Edition:
             if top:
-                return hash_text(self.own(value), *(self.value(e, bodies) for e in value.entries))
-            return hash_text(self.own(value), str(value.count))
-        if isinstance(value, list | tuple):
-            return "[" + ",".join(self.value(v, bodies) for v in value) + "]"
+                return hash_text(self.own(value), self.value(value.entries, bodies))
+            return self.own(value) + str(value.count)
         if value is None or isinstance(value, str | int | float | bool | date | datetime):
             return repr(value)
         raise TypeError(f"cannot fingerprint {type(value).__name__}")
@@ -152,18 +162,10 @@ class Fingerprints:
         key = id(entry)
         if key not in self._cards:
             self._cards[key] = hash_text(
-                entry.title,
-                entry.date.isoformat(),
-                entry.summary,
-                repr(entry.source),
-                repr(entry.source_url),
-                repr(entry.authors),
+                entry.fields_hash,
                 entry.url,
-                entry.slug,
-                repr(entry.draft),
-                repr(sorted(entry.extra.items(), key=lambda kv: str(kv[0]))),
-                repr([(p.name, p.slug, p.url) for p in entry.people]),
-                repr([(t.name, t.slug, t.url) for t in entry.topics]),
+                "|".join(f"{p.name}\x1e{p.url}" for p in entry.people),
+                "|".join(f"{t.name}\x1e{t.url}" for t in entry.topics),
                 self.own(entry.edition) if entry.edition else "",
             )
         return self._cards[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 
 def hash_bytes(data: bytes) -> str:
@@ -11,8 +12,20 @@ def hash_bytes(data: bytes) -> str:
 
 def hash_text(*parts: str) -> str:
     """One hash of several strings, with a separator so ("ab", "c") differs from ("a", "bc")."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
-    return h.hexdigest()
+    joined = "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(joined, digest_size=16).hexdigest()
+
+
+def entry_fields_hash(entry: Any) -> str:
+    """Hash what lists show of an entry and what parsing alone decides, once per parse."""
+    return hash_text(
+        entry.title,
+        entry.date.isoformat(),
+        entry.summary,
+        repr(entry.source),
+        repr(entry.source_url),
+        repr(entry.authors),
+        entry.slug,
+        repr(entry.draft),
+        repr(sorted(entry.extra.items(), key=lambda kv: str(kv[0]))),
+    )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
 from generator.config import Config
@@ -32,8 +34,8 @@ def build_index(
     warnings: list[str] = []
     # Copies: index links entries to people and pages, and parsed entries are reused.
     shown = sorted(
-        (replace(e) for e in entries if drafts or not e.draft),
-        key=lambda e: (e.date, e.slug, e.path),
+        (copy(e) for e in entries if drafts or not e.draft),
+        key=lambda e: e.order,
         reverse=True,
     )
     people_by_name = _Names(people, "person")
@@ -121,6 +123,7 @@ class _Names:
         return self.items
 
 
+@lru_cache(maxsize=65536)
 def _key(name: str) -> str:
     return " ".join(name.replace("’", "'").casefold().split())
 
@@ -187,10 +190,17 @@ def _place_entry(entry: Entry, config: Config, errors: list[DigestError]) -> Non
                 "rename the file or set another `slug:`",
             )
         )
-    day = entry.date.astimezone(config.tz).date()
+    day = _local_day(entry, config)
     folder = f"{day:%Y/%m/%d}/{entry.slug}/"
     entry.url = config.base_path + folder
     entry.output = folder + "index.html"
+
+
+def _local_day(entry: Entry, config: Config) -> date:
+    """The entry's day in the site's zone; parsing usually worked it out already."""
+    if entry.day is not None and entry.day_zone == config.timezone:
+        return entry.day
+    return entry.date.astimezone(config.tz).date()
 
 
 def _check_unique_outputs(entries: list[Entry], errors: list[DigestError]) -> None:
@@ -211,7 +221,7 @@ def _check_unique_outputs(entries: list[Entry], errors: list[DigestError]) -> No
 def _group_editions(entries: list[Entry], config: Config) -> list[Edition]:
     editions: dict[str, Edition] = {}
     for entry in entries:  # newest first, so each edition's entries are too
-        day = entry.date.astimezone(config.tz).date()
+        day = _local_day(entry, config)
         edition_id, start, end, title = _edition_of(day, config.edition)
         edition = editions.get(edition_id)
         if edition is None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup
 
 
-@dataclass
+@dataclass(eq=False)  # identity, not a field-by-field comparison of the whole graph
 class Entry:
     """One news entry. Parse fills the first block; index fills the links to the rest."""
 
@@ -29,6 +30,10 @@ class Entry:
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
     body_hash: str = ""  # lets a page's fingerprint cover the body without rehashing it
+    fields_hash: str = ""  # the same for the fields lists show (title, date, summary…)
+    day: date | None = None  # the publication day in the zone parsing was told of
+    day_zone: str = ""
+    order: tuple[float, str, str] = (0.0, "", "")  # newest-first sorting without datetimes
     # Filled by index:
     people: list[Person] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
@@ -40,7 +45,7 @@ class Entry:
         return self.lines.get(key) or self.lines.get("")
 
 
-@dataclass
+@dataclass(eq=False)
 class Person:
     """Someone the news concerns, from the registry or first met in front matter."""
 
@@ -61,14 +66,14 @@ class Person:
     def count(self) -> int:
         return len(self.entries)
 
-    @property
+    @cached_property
     def sort_key(self) -> tuple[str, str]:
         """Surname first, as a newsroom's index is ordered; `Álvarez` sorts with the A's."""
         parts = self.name.split()
         return (_fold(parts[-1]) if parts else "", _fold(self.name))
 
 
-@dataclass
+@dataclass(eq=False)
 class Topic:
     """A subject the news concerns, from the registry or first met in front matter."""
 
@@ -88,7 +93,7 @@ class Topic:
     def count(self) -> int:
         return len(self.entries)
 
-    @property
+    @cached_property
     def sort_key(self) -> str:
         return _fold(self.name)
 
@@ -99,7 +104,7 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-@dataclass
+@dataclass(eq=False)
 class Edition:
     """The entries of one day or one ISO week, as a printed digest would group them."""
 

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.dates import parse_date
-from generator.digests import hash_text
+from generator.digests import entry_fields_hash, hash_text
 from generator.errors import BuildFailed, DigestError
 from generator.markup import first_paragraph_text, render_markdown, render_plain_text, smarten
 from generator.model import Entry
@@ -258,7 +258,7 @@ def _build_entry(
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
     assert when is not None
-    return Entry(
+    entry = Entry(
         path=rel,
         title=title,
         date=when[0],
@@ -267,8 +267,13 @@ def _build_entry(
         body_hash=hash_text(str(body)),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
         lines=where,
+        day=when[0].astimezone(tz).date(),
+        day_zone=str(getattr(tz, "key", tz)),
         **entry_kwargs,
     )
+    entry.fields_hash = entry_fields_hash(entry)
+    entry.order = (entry.date.timestamp(), entry.slug, entry.path)
+    return entry
 
 
 _HINTS = {

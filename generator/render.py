@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -15,6 +15,9 @@ from generator.config import Config
 from generator.errors import DigestError
 from generator.index import people_counts, topic_counts
 from generator.model import Page, Site
+
+if TYPE_CHECKING:
+    from generator.depend import TemplateInfo
 
 THEME_STATIC = "static"
 
@@ -105,19 +108,26 @@ class Plan:
 
     pages: list[Page]
     fingerprints: dict[str, str]  # output -> fingerprint
+    templates: TemplateInfo
 
 
-def plan_site(root: Path, site: Site, config: Config) -> Plan:
-    """Plan every page and fingerprint it, so unchanged pages need not be rendered."""
+def plan_site(
+    root: Path, site: Site, config: Config, templates: TemplateInfo | None = None
+) -> Plan:
+    """Plan every page and fingerprint it, so unchanged pages need not be rendered.
+
+    `templates` may be passed in when the caller knows no template changed.
+    """
     from generator.depend import Fingerprints, scan_templates
 
     pages = plan_pages(site, config)
-    env = make_environment(root, config)
-    templates = scan_templates(env, {p.template for p in pages})
+    names = {p.template for p in pages}
+    if templates is None or not names <= set(templates.closure):
+        templates = scan_templates(make_environment(root, config), names)
     digests = Fingerprints()
     config_fp = config.fingerprint()
     fingerprints = {p.output: digests.page(p, templates, config_fp) for p in pages}
-    return Plan(pages, fingerprints)
+    return Plan(pages, fingerprints, templates)
 
 
 def plan_pages(site: Site, config: Config) -> list[Page]:

@@ -51,19 +51,21 @@ def topics_error(text: str) -> DigestError:
 
 def test_people_are_read_with_their_lines() -> None:
     xi, biden = parse_people(PEOPLE_FILE, PEOPLE)
-    assert xi == Person(
-        name="Xi Jinping",
-        slug="",
-        aliases=("President Xi", "Xi"),
-        role="President of China",
-        description="General Secretary of the Chinese Communist Party.",
-        same_as=(
-            "https://en.wikipedia.org/wiki/Xi_Jinping",
-            "http://www.wikidata.org/entity/Q15031",
-        ),
-        registered=True,
-        path=PEOPLE_FILE,
-        line=2,
+    assert vars(xi) == vars(
+        Person(
+            name="Xi Jinping",
+            slug="",
+            aliases=("President Xi", "Xi"),
+            role="President of China",
+            description="General Secretary of the Chinese Communist Party.",
+            same_as=(
+                "https://en.wikipedia.org/wiki/Xi_Jinping",
+                "http://www.wikidata.org/entity/Q15031",
+            ),
+            registered=True,
+            path=PEOPLE_FILE,
+            line=2,
+        )
     )
     assert biden.name == "Joe Biden"
     assert biden.slug == "joe-biden-jr"
@@ -76,14 +78,16 @@ def test_people_are_read_with_their_lines() -> None:
 
 def test_topics_are_read_with_their_lines() -> None:
     tariffs, talks = parse_topics(TOPICS_FILE, TOPICS)
-    assert tariffs == Topic(
-        name="Tariffs",
-        aliases=("Tariff", "Duties"),
-        keywords=("customs", "levy"),
-        description="Taxes on imports.",
-        registered=True,
-        path=TOPICS_FILE,
-        line=1,
+    assert vars(tariffs) == vars(
+        Topic(
+            name="Tariffs",
+            aliases=("Tariff", "Duties"),
+            keywords=("customs", "levy"),
+            description="Taxes on imports.",
+            registered=True,
+            path=TOPICS_FILE,
+            line=1,
+        )
     )
     assert talks.slug == "talks"
     assert talks.line == 5
