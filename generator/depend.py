@@ -27,7 +27,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from generator.digests import hash_text
-from generator.model import Edition, Entry, Page, Person, Topic
+from generator.model import Edition, Entry, Page, Pagination, Person, Topic
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class Fingerprints:
                 parts.append(f"{key}={self.entry_full(value) if own_body else self.card(value)}")
             else:
                 # prev_/next_ are links to neighbours, shown like list items.
-                top = not key.startswith(("prev_", "next_"))
+                top = not key.startswith(("prev_", "next_")) and key not in page.shallow
                 parts.append(f"{key}={self.value(value, other_body, top=top)}")
         return hash_text(*parts)
 
@@ -155,6 +155,8 @@ class Fingerprints:
             return self.own(value) + str(value.count)
         if value is None or isinstance(value, str | int | float | bool | date | datetime):
             return repr(value)
+        if kind is Pagination:
+            return repr(value)  # only strings and numbers
         raise TypeError(f"cannot fingerprint {type(value).__name__}")
 
     def card(self, entry: Entry) -> str:

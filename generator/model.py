@@ -133,6 +133,19 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Pagination:
+    """Where a page of a long list stands among its siblings."""
+
+    number: int  # 1-based
+    count: int  # how many pages the list has
+    total: int  # how many items in all
+    url: str
+    first_url: str
+    prev_url: str | None
+    next_url: str | None
+
+
+@dataclass(frozen=True)
 class Page:
     """One output file: where it goes, which template makes it, and with what."""
 
@@ -142,3 +155,6 @@ class Page:
     title: str
     kind: str
     context: dict[str, Any]
+    # Context keys whose person, topic or edition is shown by its own fields only: on
+    # a page of a paginated list, the entries shown are the page's `entries`.
+    shallow: frozenset[str] = frozenset()

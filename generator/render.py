@@ -13,7 +13,6 @@ import jinja2
 
 from generator.config import Config
 from generator.errors import DigestError
-from generator.index import people_counts, topic_counts
 from generator.model import Page, Site
 
 if TYPE_CHECKING:
@@ -119,6 +118,7 @@ def plan_site(
     `templates` may be passed in when the caller knows no template changed.
     """
     from generator.depend import Fingerprints, scan_templates
+    from generator.plan import plan_pages
 
     pages = plan_pages(site, config)
     names = {p.template for p in pages}
@@ -128,116 +128,6 @@ def plan_site(
     config_fp = config.fingerprint()
     fingerprints = {p.output: digests.page(p, templates, config_fp) for p in pages}
     return Plan(pages, fingerprints, templates)
-
-
-def plan_pages(site: Site, config: Config) -> list[Page]:
-    """Every HTML page of the site with the template and context that make it."""
-    base = config.base_path
-    latest = site.editions[0] if site.editions else None
-    pages = [
-        Page(
-            "index.html",
-            base,
-            "home.html",
-            config.title,
-            "home",
-            {
-                "edition": latest,
-                "recent": site.entries[: config.page_size],
-                "editions": site.editions[: config.home_editions],
-            },
-        ),
-        Page("404.html", f"{base}404.html", "404.html", "Page not found", "404", {}),
-        Page(
-            "editions/index.html",
-            f"{base}editions/",
-            "editions.html",
-            "Editions",
-            "editions",
-            {"editions": site.editions},
-        ),
-        Page(
-            "people/index.html",
-            f"{base}people/",
-            "people.html",
-            "People",
-            "people",
-            {"people": site.people},
-        ),
-        Page(
-            "topics/index.html",
-            f"{base}topics/",
-            "topics.html",
-            "Topics",
-            "topics",
-            {"topics": site.topics},
-        ),
-    ]
-    for i, entry in enumerate(site.entries):
-        pages.append(
-            Page(
-                entry.output,
-                entry.url,
-                "entry.html",
-                entry.title,
-                "entry",
-                {
-                    "entry": entry,
-                    "prev_entry": _at(site.entries, i + 1),
-                    "next_entry": _at(site.entries, i - 1),
-                },
-            )
-        )
-    for i, edition in enumerate(site.editions):
-        pages.append(
-            Page(
-                edition.output,
-                edition.url,
-                "edition.html",
-                edition.title,
-                "edition",
-                {
-                    "edition": edition,
-                    "prev_edition": _at(site.editions, i + 1),
-                    "next_edition": _at(site.editions, i - 1),
-                },
-            )
-        )
-    for person in site.people:
-        pages.append(
-            Page(
-                person.output,
-                person.url,
-                "person.html",
-                person.name,
-                "person",
-                {
-                    "person": person,
-                    "entries": person.entries,
-                    "topics": topic_counts(person.entries),
-                },
-            )
-        )
-    for topic in site.topics:
-        pages.append(
-            Page(
-                topic.output,
-                topic.url,
-                "topic.html",
-                topic.name,
-                "topic",
-                {
-                    "topic": topic,
-                    "entries": topic.entries,
-                    "people": people_counts(topic.entries),
-                },
-            )
-        )
-    return pages
-
-
-def _at(items: list[Any], i: int) -> Any:
-    return items[i] if 0 <= i < len(items) else None
 
 
 def render_page(env: jinja2.Environment, page: Page, root: Path) -> str:

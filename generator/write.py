@@ -193,7 +193,6 @@ def _carry_foreign_files(
     for dirpath, dirnames, filenames in os.walk(out):
         here = Path(dirpath)
         rel_dir = here.relative_to(out)
-        (stage / rel_dir).mkdir(parents=True, exist_ok=True)
         for name in dirnames:
             if (here / name).is_symlink():
                 _copy_entry(here / name, stage / rel_dir / name)
@@ -205,8 +204,10 @@ def _carry_foreign_files(
 
 
 def _copy_entry(source: Path, target: Path) -> None:
+    """Carry one foreign file or link over; folders only come along with what they hold."""
     if target.exists() or target.is_symlink():
         return
+    target.parent.mkdir(parents=True, exist_ok=True)
     if source.is_symlink():
         os.symlink(os.readlink(source), target)
     elif not _link(source, target):

@@ -1,0 +1,130 @@
+"""Which pages the site has: every output file with the template and context making it.
+
+Long lists (the home page's recent entries, a person's or a topic's entries, the
+edition archive) are cut into pages of `page_size` at stable URLs: page 1 at the
+list's own URL, page n at `…/page/n/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from generator.config import Config
+from generator.index import people_counts, topic_counts
+from generator.model import Page, Pagination, Site
+
+T = TypeVar("T")
+
+
+def plan_pages(site: Site, config: Config) -> list[Page]:
+    """Every page of the site, in a stable order."""
+    base = config.base_path
+    pages = [
+        *plan_home(site, config),
+        Page("404.html", f"{base}404.html", "404.html", "Page not found", "404", {}),
+        *_paginate(
+            f"{base}editions/", "editions/", site.editions, config, "editions.html",
+            "Editions", "editions", lambda chunk: {"editions": chunk},
+        ),
+        Page("people/index.html", f"{base}people/", "people.html", "People", "people",
+             {"people": site.people}),
+        Page("topics/index.html", f"{base}topics/", "topics.html", "Topics", "topics",
+             {"topics": site.topics}),
+    ]  # fmt: skip
+    pages.extend(plan_entries(site))
+    pages.extend(plan_editions(site))
+    for person in site.people:
+        topics = topic_counts(person.entries)
+        pages.extend(
+            _paginate(
+                person.url, person.output[: -len("index.html")], person.entries, config,
+                "person.html", person.name, "person",
+                lambda chunk, person=person, topics=topics: {
+                    "person": person, "entries": chunk, "topics": topics,
+                },
+                shallow=frozenset({"person"}),
+            )
+        )  # fmt: skip
+    for topic in site.topics:
+        people = people_counts(topic.entries)
+        pages.extend(
+            _paginate(
+                topic.url, topic.output[: -len("index.html")], topic.entries, config,
+                "topic.html", topic.name, "topic",
+                lambda chunk, topic=topic, people=people: {
+                    "topic": topic, "entries": chunk, "people": people,
+                },
+                shallow=frozenset({"topic"}),
+            )
+        )  # fmt: skip
+    return pages
+
+
+def plan_home(site: Site, config: Config) -> list[Page]:
+    """The latest edition, then the most recent entries, continued on `/page/n/`."""
+    latest = site.editions[0] if site.editions else None
+    recent_editions = site.editions[: config.home_editions]
+    return _paginate(
+        config.base_path, "", site.entries, config, "home.html", config.title, "home",
+        lambda chunk: {"edition": latest, "recent": chunk, "editions": recent_editions},
+    )  # fmt: skip
+
+
+def plan_entries(site: Site) -> Iterator[Page]:
+    for i, entry in enumerate(site.entries):
+        yield Page(entry.output, entry.url, "entry.html", entry.title, "entry", {
+            "entry": entry,
+            "prev_entry": _at(site.entries, i + 1),
+            "next_entry": _at(site.entries, i - 1),
+        })  # fmt: skip
+
+
+def plan_editions(site: Site) -> Iterator[Page]:
+    for i, edition in enumerate(site.editions):
+        yield Page(edition.output, edition.url, "edition.html", edition.title, "edition", {
+            "edition": edition,
+            "prev_edition": _at(site.editions, i + 1),
+            "next_edition": _at(site.editions, i - 1),
+        })  # fmt: skip
+
+
+def page_url(first_url: str, number: int) -> str:
+    """Page 1 of a list is the list's own URL; page n is `…/page/n/`."""
+    return first_url if number == 1 else f"{first_url}page/{number}/"
+
+
+def _paginate(
+    first_url: str,
+    folder: str,
+    items: Sequence[T],
+    config: Config,
+    template: str,
+    title: str,
+    kind: str,
+    context: Any,
+    shallow: frozenset[str] = frozenset(),
+) -> list[Page]:
+    size = config.page_size
+    count = max(1, -(-len(items) // size))
+    pages = []
+    for number in range(1, count + 1):
+        pagination = Pagination(
+            number=number,
+            count=count,
+            total=len(items),
+            url=page_url(first_url, number),
+            first_url=first_url,
+            prev_url=page_url(first_url, number - 1) if number > 1 else None,
+            next_url=page_url(first_url, number + 1) if number < count else None,
+        )
+        output = f"{folder}index.html" if number == 1 else f"{folder}page/{number}/index.html"
+        shown = title if number == 1 else f"{title} (page {number} of {count})"
+        chunk = list(items[(number - 1) * size : number * size])
+        data = {**context(chunk), "pagination": pagination}
+        pages.append(Page(output, pagination.url, template, shown, kind, data, shallow))
+    return pages
+
+
+def _at(items: Sequence[T], i: int) -> T | None:
+    return items[i] if 0 <= i < len(items) else None
