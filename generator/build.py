@@ -74,6 +74,7 @@ class _State:
     hashes: dict[str, str] = field(default_factory=dict)  # rel -> content hash
     pages: dict[str, str] = field(default_factory=dict)  # output -> fingerprint
     warnings: list[str] = field(default_factory=list)
+    next_release: float | None = None  # a held-back future entry due then
 
 
 @dataclass
@@ -107,6 +108,8 @@ class Builder:
         output: Path | None = None,
         *,
         drafts: bool = False,
+        future: bool = False,
+        search: bool | None = None,
         use_cache: bool = True,
         in_place: bool = False,
         write_lock: AbstractContextManager[object] | None = None,
@@ -119,6 +122,8 @@ class Builder:
         self._trusted = False  # the output holds exactly what this builder last wrote
         self.output = output
         self.drafts = drafts
+        self.future = future
+        self.search = search  # None: as digest.toml says
         self.use_cache = use_cache
         self.in_place = in_place
         self._state: _State | None = None
@@ -159,7 +164,15 @@ class Builder:
         from generator.index import build_index
 
         with _timed(timings, "index"):
-            site = build_index(entries, people, topics, config, drafts=self.drafts)
+            site = build_index(
+                entries,
+                people,
+                topics,
+                config,
+                drafts=self.drafts,
+                future=self.future,
+                now=time.time(),
+            )
         from generator.render import plan_site
         from generator.workers import render_all
 
@@ -192,7 +205,12 @@ class Builder:
                 with self.write_lock:  # the live preview serves nothing half-written
                     result.write = commit_site(out, files, keep, in_place=self.in_place)
                 self._trusted = self.in_place
-            self._save_state(key, scanned_ns, inputs, hashes, plan.fingerprints, site.warnings)
+            if self.search if self.search is not None else config.search:
+                with _timed(timings, "search"):
+                    from generator.search import index_site
+
+                    index_site(out, result)
+            self._save_state(key, scanned_ns, inputs, hashes, plan.fingerprints, site)
         return result
 
     # -- state ---------------------------------------------------------------
@@ -200,7 +218,10 @@ class Builder:
     def _key(self, config: Config, out: Path) -> str:
         from generator.render import theme_dir
 
-        parts = (cache.cache_key(), config.fingerprint(), str(self.drafts), str(out.resolve()))
+        parts = (
+            cache.cache_key(), config.fingerprint(), f"drafts={self.drafts}",
+            f"future={self.future}", str(out.resolve()),
+        )  # fmt: skip
         return "|".join((*parts, str(theme_dir())))
 
     def _load_state(self) -> _State:
@@ -213,6 +234,8 @@ class Builder:
         """Nothing to do when every input file has the stats it had and the output is ours."""
         if not self.use_cache or state.key != key or not (out / ".digest-manifest.json").is_file():
             return False
+        if state.next_release is not None and state.next_release <= time.time():
+            return False  # a future entry's day has come: nothing changed but the date
         files = inputs.all()
         racy = state.scanned_ns - RACY_NS
         if any(f.mtime_ns >= racy or f.ctime_ns >= racy for f in files):
@@ -226,10 +249,12 @@ class Builder:
         inputs: _Inputs,
         hashes: dict[str, str],
         pages: dict[str, str],
-        warnings: list[str],
+        site: Site,
     ) -> None:
         stamps = {f.rel: f.stamp for f in inputs.all()}
-        self._state = _State(key, scanned_ns, stamps, hashes, pages, warnings)
+        self._state = _State(
+            key, scanned_ns, stamps, hashes, pages, site.warnings, site.next_release
+        )
         if self.autosave:
             self.save()
 
@@ -298,11 +323,16 @@ def build_site(
     output: Path | None = None,
     *,
     drafts: bool = False,
+    future: bool = False,
+    search: bool | None = None,
     write: bool = True,
     use_cache: bool = True,
 ) -> BuildResult:
     """Build once (the CLI's `build` and `check`)."""
-    return Builder(root, output, drafts=drafts, use_cache=use_cache and write).build(write=write)
+    builder = Builder(
+        root, output, drafts=drafts, future=future, search=search, use_cache=use_cache and write
+    )
+    return builder.build(write=write)
 
 
 def _scan_inputs(root: Path) -> _Inputs:

@@ -27,6 +27,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     build.add_argument(
         "--full", action="store_true", help="ignore the build cache and render every page"
     )
+    build.add_argument("--future", action="store_true", help="include entries dated after today")
+    build.add_argument(
+        "--search",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="build the search index (default: `search` in digest.toml)",
+    )
 
     check = commands.add_parser("check", help="validate everything and write nothing")
     _add_root(check)
@@ -86,7 +93,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from generator.build import build_site
 
     root = _site_root(args.root)
-    result = build_site(root, args.output, drafts=args.drafts, use_cache=not args.full)
+    result = build_site(
+        root,
+        args.output,
+        drafts=args.drafts,
+        future=args.future,
+        search=args.search,
+        use_cache=not args.full,
+    )
     _print_warnings(result.warnings)
     stats = result.write
     assert stats is not None

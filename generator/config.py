@@ -29,6 +29,10 @@ class Config:
     edition: str = "week"
     page_size: int = 20
     home_editions: int = 5
+    feed_entries: int = 20
+    search: bool = False
+    safe_mode: bool = False
+    twitter_site: str = ""
     output: str = "site"
 
     @property
@@ -122,7 +126,7 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             _key_line(text, "timezone"),
             'use an IANA name such as "UTC", "Europe/London" or "America/New_York"',
         ) from exc
-    for key in ("page_size", "home_editions"):
+    for key in ("page_size", "home_editions", "feed_entries"):
         if getattr(config, key) < 1:
             raise DigestError(
                 f"`{key}` must be at least 1",

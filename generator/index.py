@@ -28,13 +28,21 @@ def build_index(
     config: Config,
     *,
     drafts: bool = False,
+    future: bool = True,
+    now: float | None = None,
 ) -> Site:
-    """Resolve every name, assign every URL, and refuse any two pages claiming one path."""
+    """Resolve every name, assign every URL, and refuse any two pages claiming one path.
+
+    Drafts are left out unless `drafts`; entries dated after `now` (a POSIX time)
+    unless `future`.
+    """
     errors: list[DigestError] = []
     warnings: list[str] = []
+    cutoff = float("inf") if future or now is None else now
+    later = [e.order[0] for e in entries if e.order[0] > cutoff and (drafts or not e.draft)]
     # Copies: index links entries to people and pages, and parsed entries are reused.
     shown = sorted(
-        (copy(e) for e in entries if drafts or not e.draft),
+        (copy(e) for e in entries if (drafts or not e.draft) and e.order[0] <= cutoff),
         key=lambda e: e.order,
         reverse=True,
     )
@@ -56,6 +64,7 @@ def build_index(
     if errors:
         raise BuildFailed(errors)
     return Site(
+        next_release=min(later, default=None),
         entries=shown,
         people=sorted(all_people, key=lambda p: p.sort_key),
         topics=sorted(all_topics, key=lambda t: t.sort_key),

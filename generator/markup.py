@@ -111,3 +111,11 @@ def first_paragraph_text(body: str) -> str:
         return ""
     text = html.unescape(_TAG.sub("", _FOOTNOTE_REF.sub("", match.group(1))))
     return " ".join(text.split())
+
+
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+
+
+def count_words(body: str) -> int:
+    """Words of the body's text, for reading time."""
+    return len(_WORD.findall(_TAG.sub(" ", body)))

@@ -26,7 +26,11 @@ class Entry:
     source_url: str | None = None  # the original article
     people_names: tuple[str, ...] = ()
     topic_names: tuple[str, ...] = ()
+    not_people: tuple[str, ...] = ()  # names the text mentions but the entry is not about
+    not_topics: tuple[str, ...] = ()
     draft: bool = False
+    updated: datetime | None = None  # last substantive change, for feeds and the sitemap
+    words: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
     body_hash: str = ""  # lets a page's fingerprint cover the body without rehashing it
@@ -40,6 +44,13 @@ class Entry:
     edition: Edition | None = None
     url: str = ""
     output: str = ""
+    related: list[Entry] = field(default_factory=list)  # filled when pages are planned
+    quotes: list[Any] = field(default_factory=list)  # direct quotations found in the text
+
+    @property
+    def reading_minutes(self) -> int:
+        """At about 230 words a minute, never less than one."""
+        return max(1, round(self.words / 230))
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key) or self.lines.get("")
@@ -56,6 +67,7 @@ class Person:
     description: str | None = None
     same_as: tuple[str, ...] = ()
     registered: bool = False  # in people.yaml, rather than only named by entries
+    quotes: list[Any] = field(default_factory=list)  # (entry, quote) pairs, newest first
     path: str | None = None  # where the registry defines them, or the entry first naming them
     line: int | None = None
     url: str = ""
@@ -130,6 +142,7 @@ class Site:
     topics: list[Topic]  # by name
     editions: list[Edition]  # newest first
     warnings: list[str] = field(default_factory=list)
+    next_release: float | None = None  # when the first held-back future entry is due
 
 
 @dataclass(frozen=True)

@@ -12,23 +12,21 @@ from urllib.parse import urlsplit
 from generator.dates import parse_date
 from generator.digests import entry_fields_hash, hash_text
 from generator.errors import BuildFailed, DigestError
-from generator.markup import first_paragraph_text, render_markdown, render_plain_text, smarten
+from generator.markup import (
+    count_words,
+    first_paragraph_text,
+    render_markdown,
+    render_plain_text,
+    smarten,
+)
 from generator.model import Entry
 from generator.slug import is_valid_slug, slugify
 from generator.yamlsrc import key_lines, load_yaml
 
 KNOWN_KEYS = (
-    "title",
-    "date",
-    "authors",
-    "source",
-    "url",
-    "people",
-    "topics",
-    "summary",
-    "draft",
-    "slug",
-)
+    "title", "date", "updated", "authors", "source", "url", "people", "topics",
+    "not_people", "not_topics", "summary", "draft", "slug",
+)  # fmt: skip
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 _PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):(?:\s+(.*))?$")
 _RAW_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+By\s+(.+),\s*([^,]+?)\s*$", re.IGNORECASE)
@@ -252,9 +250,13 @@ def _build_entry(
         "source_url": check("url", _url),
         "people_names": tuple(check("people", _names, [])),
         "topic_names": tuple(check("topics", _names, [])),
+        "not_people": tuple(check("not_people", _names, [])),
+        "not_topics": tuple(check("not_topics", _names, [])),
         "draft": check("draft", _bool, False),
         "summary": smarten(check("summary", _text) or "") or first_paragraph_text(body),
+        "words": count_words(body),
     }
+    updated = check("updated", lambda v: parse_date(v, tz))
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
     assert when is not None
@@ -267,6 +269,7 @@ def _build_entry(
         body_hash=hash_text(str(body)),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
         lines=where,
+        updated=updated[0] if updated else None,
         day=when[0].astimezone(tz).date(),
         day_zone=str(getattr(tz, "key", tz)),
         **entry_kwargs,
@@ -284,6 +287,9 @@ _HINTS = {
     "topics": "give a list such as `[Tariffs, Trade talks]` or `Tariffs, Trade talks`",
     "authors": "give a list such as `[Jane Doe]` or `Jane Doe, John Roe`",
     "draft": "write `draft: true` or `draft: false`",
+    "updated": "write it as 2025-06-05 or 2025-06-05 14:00, like `date`",
+    "not_people": "give a list of names the text mentions but the entry is not about",
+    "not_topics": "give a list of topics the entry is not about",
     "title": "write the title as plain text, quoted if it contains `: `",
     "source": "give the outlet's name as plain text, e.g. `source: Reuters`",
     "summary": "write the summary as plain text, quoted if it contains `: `",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -489,3 +489,21 @@ def test_accented_surnames_sort_with_their_letter() -> None:
 def test_topic_count_ties_sort_like_the_topic_list() -> None:
     site = index([entry("content/a.md", topics="[Zebras, apples]")])
     assert [t.name for t, _ in topic_counts(site.entries)] == ["apples", "Zebras"]
+
+
+def test_future_entries_wait_for_their_day() -> None:
+    soon = entry("content/soon.md", date="2025-06-10")
+    now = datetime(2025, 6, 5, tzinfo=UTC).timestamp()
+    site = build_index([soon], [], [], Config(), future=False, now=now)
+    assert site.entries == []
+    assert site.next_release == soon.date.timestamp()
+    later = datetime(2025, 6, 10, tzinfo=UTC).timestamp()
+    assert len(build_index([soon], [], [], Config(), future=False, now=later).entries) == 1
+    assert len(build_index([soon], [], [], Config(), future=True, now=now).entries) == 1
+
+
+def test_updated_and_not_people_are_parsed() -> None:
+    e = entry("content/u.md", updated="2025-06-05 10:00", not_people="[Xi Jinping]")
+    assert e.updated is not None and e.updated.day == 5
+    assert e.not_people == ("Xi Jinping",)
+    assert e.words == 2  # "Body text."
