@@ -21,6 +21,8 @@ def entry_fields_hash(entry: Any) -> str:
     return hash_text(
         entry.title,
         entry.date.isoformat(),
+        entry.updated.isoformat() if entry.updated else "",
+        str(entry.words),
         entry.summary,
         repr(entry.source),
         repr(entry.source_url),
