@@ -271,11 +271,13 @@ class Builder:
 
     def _known_entries(self, config: Config) -> dict[str, Entry]:
         """Parsed entries by content hash; dates depend on the zone, so a new zone drops them."""
-        if self._entries_zone != config.timezone:
+        # Parsing depends on the zone (dates) and on safe mode (bodies): either drops them.
+        wanted = f"{config.timezone}|safe={config.safe_mode}"
+        if self._entries_zone != wanted:
             loaded = cache.load(self.cache_dir / ENTRIES_FILE) if self.use_cache else None
             usable = isinstance(loaded, tuple) and len(loaded) == 2
-            self._entries = loaded[1] if usable and loaded[0] == config.timezone else {}
-            self._entries_zone = config.timezone
+            self._entries = loaded[1] if usable and loaded[0] == wanted else {}
+            self._entries_zone = wanted
         return self._entries
 
     def _parse_entries(

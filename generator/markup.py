@@ -18,7 +18,13 @@ from generator.slug import slugify
 # Tables, footnotes, fenced code and attribute lists for authors.
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list"]
 
-_renderer: markdown.Markdown | None = None
+# Safe mode: no raw HTML, no attribute lists (they could add event handlers).
+SAFE_EXTENSIONS = ["tables", "footnotes", "fenced_code"]
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_URL_ATTRIBUTE = re.compile(r'\s(href|src)="([^"]*)"', re.IGNORECASE)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+
+_renderers: dict[bool, markdown.Markdown] = {}
 _FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL)
 _FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -36,13 +42,39 @@ _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))'")
 _OPEN_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))"')
 
 
-def render_markdown(text: str) -> Markup:
+def render_markdown(text: str, *, safe: bool = False) -> Markup:
     """Render one entry body; the instance is reset rather than rebuilt for speed."""
-    global _renderer
-    if _renderer is None:
-        _renderer = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    _renderer.reset()
-    return Markup(add_heading_ids(smarten_html(_renderer.convert(text))))
+    renderer = _renderers.get(safe)
+    if renderer is None:
+        renderer = _renderers[safe] = _make_renderer(safe)
+    renderer.reset()
+    html_text = renderer.convert(text)
+    if safe:
+        html_text = _drop_unsafe_urls(html_text)
+    return Markup(add_heading_ids(smarten_html(html_text)))
+
+
+def _make_renderer(safe: bool) -> markdown.Markdown:
+    if not safe:
+        return markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    renderer = markdown.Markdown(extensions=SAFE_EXTENSIONS, output_format="html")
+    # Raw HTML is then shown as the text it is, escaped, instead of passed through.
+    renderer.preprocessors.deregister("html_block")
+    renderer.inlinePatterns.deregister("html")
+    return renderer
+
+
+def _drop_unsafe_urls(markup: str) -> str:
+    """Replace `javascript:` and other script-capable link targets with a dead link."""
+
+    def check(match: re.Match[str]) -> str:
+        url = "".join(ch for ch in html.unescape(match.group(2)) if ch > " ").lower()
+        scheme = _SCHEME.match(url)
+        if scheme and scheme.group(1) not in _SAFE_SCHEMES:
+            return f' {match.group(1)}="#"'
+        return match.group(0)
+
+    return _URL_ATTRIBUTE.sub(check, markup)
 
 
 def render_plain_text(paragraphs: list[str]) -> Markup:

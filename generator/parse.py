@@ -40,8 +40,12 @@ _ABBREVIATION = re.compile(
 HEADLINE_LENGTH = 90
 
 
-def parse_entry(rel: str, data: bytes, tz: tzinfo) -> Entry:
-    """Parse one file; raise DigestError (or BuildFailed for several) naming its lines."""
+def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Entry:
+    """Parse one file; raise DigestError (or BuildFailed for several) naming its lines.
+
+    `safe` strips raw HTML and script links from Markdown, for sites that publish
+    contributions from people they do not fully trust.
+    """
     text = decode(rel, data)
     if rel.endswith(".txt"):
         meta, lines, body, fmt = _split_raw_text(rel, text)
@@ -56,7 +60,7 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo) -> Entry:
             1,
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
-    return _build_entry(rel, meta, lines, body, fmt, tz)
+    return _build_entry(rel, meta, lines, body, fmt, tz, safe)
 
 
 def decode(rel: str, data: bytes) -> str:
@@ -205,7 +209,13 @@ def headline_from(paragraph: str) -> str:
 
 
 def _build_entry(
-    rel: str, meta: dict[str, Any], where: dict[str, int], body_text: str, fmt: str, tz: tzinfo
+    rel: str,
+    meta: dict[str, Any],
+    where: dict[str, int],
+    body_text: str,
+    fmt: str,
+    tz: tzinfo,
+    safe: bool = False,
 ) -> Entry:
     errors: list[DigestError] = []
 
@@ -225,7 +235,7 @@ def _build_entry(
         body = render_plain_text(paragraphs)
         meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
     else:
-        body = render_markdown(body_text)
+        body = render_markdown(body_text, safe=safe)
     title = smarten(check("title", _text, ""))
     if not title and not any(e.line == where.get("title") for e in errors):
         errors.append(

@@ -36,7 +36,9 @@ def parse_all(
     sources: Sequence[SourceFile], config: Config
 ) -> tuple[list[Entry], list[DigestError]]:
     """Parse entry files, collecting every error rather than stopping at the first."""
-    results = _map(_parse_chunk, sources, PARALLEL_PARSE, {"tz": config.tz})
+    results = _map(
+        _parse_chunk, sources, PARALLEL_PARSE, {"tz": config.tz, "safe": config.safe_mode}
+    )
     entries: list[Entry] = []
     errors: list[DigestError] = []
     for chunk_entries, chunk_errors in results:
@@ -53,7 +55,8 @@ def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError]]:
     for i in span:
         source = _job["items"][i]
         try:
-            entries.append(parse_entry(source.rel, source.path.read_bytes(), _job["tz"]))
+            data = source.path.read_bytes()
+            entries.append(parse_entry(source.rel, data, _job["tz"], safe=_job["safe"]))
         except DigestError as exc:
             errors.append(exc)
         except BuildFailed as exc:

@@ -205,3 +205,14 @@ def test_rebuild_after_editing_one_entry_rewrites_only_what_changed(
     result = build_site(root)
     assert result.write is not None
     assert result.write.changed == ["2025/05/01/b/index.html"]
+
+
+def test_safe_mode_setting_strips_raw_html_from_bodies(write_tree: WriteTree) -> None:
+    body = "<script>alert(1)</script>\n\n[x](javascript:alert(1))"
+    root = write_tree({"content/a.md": entry_text("Hello").replace("Body text.", body)})
+    build_site(root)
+    assert "<script>alert(1)" in (root / "site/2025/06/04/a/index.html").read_text()
+    (root / "digest.toml").write_text("safe_mode = true\n")
+    build_site(root)  # the cache must not serve the unsafe body
+    page = (root / "site/2025/06/04/a/index.html").read_text()
+    assert "<script>alert(1)" not in page and "javascript:" not in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import Markup
 
@@ -135,3 +137,27 @@ def test_first_paragraph_text_drops_footnote_markers() -> None:
 def test_first_paragraph_text_with_attributes() -> None:
     body = render_markdown("Lead text.\n{: .lead}\n\nSecond.")
     assert first_paragraph_text(body) == "Lead text."
+
+
+HOSTILE_BODY = """<script>alert(1)</script>
+
+Hi <img src=x onerror=alert(1)> [a](javascript:alert(1)) [b](JaVaScRiPt&#58;alert(1))
+[c](https://example.org/ok) ![i](data:text/html,x) [m](mailto:desk@example.org)
+
+## Head {: onclick="alert(1)" }
+"""
+
+
+def test_safe_mode_strips_raw_html_and_script_links() -> None:
+    html = render_markdown(HOSTILE_BODY, safe=True)
+    assert "<script" not in html and "<img src=x" not in html
+    assert "javascript" not in html.lower() and "data:text" not in html
+    assert not re.search(r"<[^>]+\sonclick=", html)  # as text at most, never an attribute
+    assert '<a href="https://example.org/ok">c</a>' in html
+    assert '<a href="mailto:desk@example.org">m</a>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the text is kept, inert
+
+
+def test_trusted_mode_keeps_raw_html() -> None:
+    html = render_markdown("<aside>Note</aside>\n\nText.")
+    assert "<aside>Note</aside>" in html
