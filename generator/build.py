@@ -72,7 +72,9 @@ class _State:
     scanned_ns: int = 0  # wall clock when the inputs were stat'ed
     stamps: dict[str, tuple[int, ...]] = field(default_factory=dict)  # rel -> stat stamp
     hashes: dict[str, str] = field(default_factory=dict)  # rel -> content hash
-    pages: dict[str, str] = field(default_factory=dict)  # output -> fingerprint
+    # output -> (fingerprint, hash of the bytes written for it): a page is reused only
+    # while the output still holds those bytes, whoever else wrote there meanwhile.
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     next_release: float | None = None  # a held-back future entry due then
 
@@ -210,7 +212,10 @@ class Builder:
                     from generator.search import index_site
 
                     index_site(out, result)
-            self._save_state(key, scanned_ns, inputs, hashes, plan.fingerprints, site)
+            assert result.write is not None
+            written = result.write.hashes
+            pages = {o: (fp, written[o]) for o, fp in plan.fingerprints.items() if o in written}
+            self._save_state(key, scanned_ns, inputs, hashes, pages, site)
         return result
 
     # -- state ---------------------------------------------------------------
@@ -248,7 +253,7 @@ class Builder:
         scanned_ns: int,
         inputs: _Inputs,
         hashes: dict[str, str],
-        pages: dict[str, str],
+        pages: dict[str, tuple[str, str]],
         site: Site,
     ) -> None:
         stamps = {f.rel: f.stamp for f in inputs.all()}
@@ -400,15 +405,17 @@ def _read(source: SourceFile) -> bytes:
 def _reusable(
     output: str,
     fingerprints: dict[str, str],
-    reuse: dict[str, str],
+    reuse: dict[str, tuple[str, str]],
     manifest: dict[str, str],
     out: Path,
     trusted: bool,
 ) -> bool:
-    """A page can be kept when its inputs are unchanged and its file is still there."""
+    """A page can be kept when its inputs are unchanged and its bytes are still there."""
+    known = reuse.get(output)
     return (
-        reuse.get(output) == fingerprints[output]
-        and output in manifest
+        known is not None
+        and known[0] == fingerprints[output]
+        and manifest.get(output) == known[1]
         and (trusted or os.path.isfile(os.path.join(out, output)))
     )
 

@@ -33,6 +33,7 @@ class WriteStats:
     removed: int = 0
     changed: list[str] = field(default_factory=list)  # output paths whose bytes changed
     removed_paths: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # the manifest written
 
 
 def check_output_folder(out: Path, root: Path) -> None:
@@ -83,6 +84,7 @@ def commit_site(
     changed = sorted(p for p in files if old.get(p) != hashes[p] or not (out / p).is_file())
     removed = sorted(p for p in old if p not in hashes)
     stats = WriteStats(written=len(changed), unchanged=len(hashes) - len(changed))
+    stats.hashes = hashes
     stats.removed, stats.changed, stats.removed_paths = len(removed), changed, removed
     if out.is_dir() and not changed and not removed and hashes == old:
         return stats

@@ -250,3 +250,15 @@ def test_no_change_build_renders_and_writes_nothing(site: Path) -> None:
     result = build_site(site)
     assert result.rendered == 0
     assert result.write is not None and result.write.written == 0
+
+
+def test_output_rewritten_by_another_build_is_not_trusted(site: Path) -> None:
+    """A cache-less build into the same folder between two cached ones must not fool them."""
+    path = site / "content/e1.md"
+    original = path.read_text()
+    build_site(site)  # cached: remembers the pages it wrote
+    path.write_text(original.replace("Entry 1", "Other title"))
+    build_site(site, use_cache=False)  # writes other bytes, leaves the cache alone
+    path.write_text(original)
+    build_site(site)  # the cache's fingerprints match again, but the files do not
+    assert tree(site / "site") == clean_build(site)
