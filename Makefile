@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NODE_TOOLS := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: site test serve lint golden bench clean
+.PHONY: site test serve lint golden bench fuzz clean
 
 site: $(INSTALLED)
 	$(BIN)/digest build .
@@ -33,6 +33,15 @@ bench: $(INSTALLED)
 	command -v hugo >/dev/null || (apt-get update -qq && apt-get install -y -qq hugo)
 	cd bench/anchors/eleventy && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/run.py
+
+# Fuzz the parsers with atheris for FUZZ_SECONDS (not part of make test). A crash input
+# lands in fuzz/crashes/; tests/test_fuzz_regressions.py replays everything there.
+FUZZ_SECONDS ?= 300
+fuzz: $(INSTALLED)
+	$(BIN)/python -m pip install -q -e '.[test,fuzz]'
+	rm -rf .fuzz-work && mkdir -p .fuzz-work && cp fuzz/corpus/* .fuzz-work/
+	$(BIN)/python fuzz/fuzz_parse.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+		-artifact_prefix=fuzz/crashes/ .fuzz-work
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
