@@ -48,6 +48,7 @@ class BuildResult:
     files: dict[str, bytes] = field(default_factory=dict)  # what this build rendered
     warnings: list[str] = field(default_factory=list)
     out: Path | None = None  # the output folder
+    skipped: list[DigestError] = field(default_factory=list)  # --keep-going left these out
 
     def changed_urls(self) -> list[str]:
         """The URLs whose bytes this build changed or removed, as a browser asks for them."""
@@ -77,6 +78,7 @@ class _State:
     pages: dict[str, tuple[str, str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     next_release: float | None = None  # a held-back future entry due then
+    skipped: int = 0  # entries --keep-going left out: report them again next time
 
 
 @dataclass
@@ -112,6 +114,7 @@ class Builder:
         drafts: bool = False,
         future: bool = False,
         search: bool | None = None,
+        keep_going: bool = False,
         use_cache: bool = True,
         in_place: bool = False,
         write_lock: AbstractContextManager[object] | None = None,
@@ -126,6 +129,7 @@ class Builder:
         self.drafts = drafts
         self.future = future
         self.search = search  # None: as digest.toml says
+        self.keep_going = keep_going  # build the rest when some entries are broken
         self.use_cache = use_cache
         self.in_place = in_place
         self._state: _State | None = None
@@ -161,20 +165,10 @@ class Builder:
         with _timed(timings, "parse"):
             entries, errors = self._parse_entries(inputs.entries, hashes, config)
             people, topics = self._read_registries(inputs.registries, hashes, errors)
-        if errors:
-            raise BuildFailed(errors)
-        from generator.index import build_index
-
+        skipped = self._give_up_or_skip(errors, registries=inputs.registries)
         with _timed(timings, "index"):
-            site = build_index(
-                entries,
-                people,
-                topics,
-                config,
-                drafts=self.drafts,
-                future=self.future,
-                now=time.time(),
-            )
+            site, entries_skipped = self._index(entries, people, topics, config)
+            skipped += entries_skipped
         from generator.render import plan_site
         from generator.workers import render_all
 
@@ -200,6 +194,7 @@ class Builder:
         result = BuildResult(site, config, pages=len(files) + len(keep), timings=timings, out=out)
         result.rendered, result.files = len(stale), files
         result.warnings = list(site.warnings)
+        result.skipped = skipped
         if write:
             with _timed(timings, "write"):
                 from generator.write import commit_site
@@ -216,7 +211,40 @@ class Builder:
             written = result.write.hashes
             pages = {o: (fp, written[o]) for o, fp in plan.fingerprints.items() if o in written}
             self._save_state(key, scanned_ns, inputs, hashes, pages, site)
+            self._state.skipped = len(skipped)  # type: ignore[union-attr]
         return result
+
+    def _give_up_or_skip(
+        self, errors: list[DigestError], registries: list[SourceFile]
+    ) -> list[DigestError]:
+        """Raise every problem at once, unless told to keep going past broken entries."""
+        registry_files = {f.rel for f in registries}
+        fatal = [e for e in errors if not self.keep_going or e.path in registry_files]
+        if fatal or (errors and not self.keep_going):
+            raise BuildFailed(errors)
+        return list(errors)
+
+    def _index(
+        self, entries: list[Entry], people: list[Person], topics: list[Topic], config: Config
+    ) -> tuple[Site, list[DigestError]]:
+        """Index; with keep_going, leave out the entries index refuses and try again."""
+        from generator.index import build_index
+
+        skipped: list[DigestError] = []
+        while True:
+            try:
+                site = build_index(
+                    entries, people, topics, config, drafts=self.drafts, future=self.future,
+                    now=time.time(),
+                )  # fmt: skip
+                return site, skipped
+            except BuildFailed as failed:
+                broken = {e.path for e in failed.errors}
+                kept = [e for e in entries if e.path not in broken]
+                if not self.keep_going or len(kept) == len(entries):
+                    raise
+                skipped.extend(failed.errors)
+                entries = kept
 
     # -- state ---------------------------------------------------------------
 
@@ -238,6 +266,8 @@ class Builder:
     def _unchanged(self, state: _State, key: str, inputs: _Inputs, out: Path) -> bool:
         """Nothing to do when every input file has the stats it had and the output is ours."""
         if not self.use_cache or state.key != key or not (out / ".digest-manifest.json").is_file():
+            return False
+        if state.skipped:
             return False
         if state.next_release is not None and state.next_release <= time.time():
             return False  # a future entry's day has come: nothing changed but the date
@@ -332,13 +362,15 @@ def build_site(
     drafts: bool = False,
     future: bool = False,
     search: bool | None = None,
+    keep_going: bool = False,
     write: bool = True,
     use_cache: bool = True,
 ) -> BuildResult:
     """Build once (the CLI's `build` and `check`)."""
     builder = Builder(
-        root, output, drafts=drafts, future=future, search=search, use_cache=use_cache and write
-    )
+        root, output, drafts=drafts, future=future, search=search, keep_going=keep_going,
+        use_cache=use_cache and write,
+    )  # fmt: skip
     return builder.build(write=write)
 
 

@@ -29,6 +29,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     build.add_argument("--future", action="store_true", help="include entries dated after today")
     build.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="build the rest of the site when some entries are broken, and list them",
+    )
+    build.add_argument(
         "--search",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -99,9 +104,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         drafts=args.drafts,
         future=args.future,
         search=args.search,
+        keep_going=args.keep_going,
         use_cache=not args.full,
     )
     _print_warnings(result.warnings)
+    for error in result.skipped:
+        print(f"skipped: {error.under(root)}", file=sys.stderr)
     stats = result.write
     assert stats is not None
     stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result.timings.items())

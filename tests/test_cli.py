@@ -131,3 +131,27 @@ def test_wheel_ships_the_theme(tmp_path: Path) -> None:
     for template in ("base.html", "entry.html", "person.html", "partials/entry_card.html"):
         assert f"generator/theme/{template}" in names
     assert "generator/theme/static/style.css" in names
+
+
+def test_keep_going_builds_the_rest_and_lists_what_it_skipped(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree(
+        {
+            "content/good.md": entry_text("Fine"),
+            "content/bad.md": "---\ntitle: Broken\ndate: 2025-13-01\n---\n",
+            "content/dup-a.md": entry_text("Dup A", slug="same"),
+            "content/dup-b.md": entry_text("Dup B", slug="same"),
+        }
+    )
+    assert main(["build", str(root)]) == 1
+    assert not (root / "site").exists()
+    capsys.readouterr()
+    assert main(["build", str(root), "--keep-going"]) == 0
+    err = capsys.readouterr().err
+    assert f"skipped: {root}/content/bad.md:3: `date`:" in err
+    assert "dup-b.md" in err  # the second claimant of /2025/06/04/same/ is left out
+    assert (root / "site/2025/06/04/good/index.html").is_file()
+    assert not (root / "site/2025/06/04/bad").exists()
+    assert main(["build", str(root), "--keep-going"]) == 0  # and says so again next time
+    assert "skipped:" in capsys.readouterr().err
