@@ -1,0 +1,159 @@
+// digest serve: live reload. Added to pages as they are served, never written to disk.
+// A tab reloads only when its own page changed (keeping its scroll position), swaps a
+// changed stylesheet in place, and shows build errors in an overlay until a good build.
+(function () {
+  "use strict";
+  if (window.__digestLiveReload) return;
+  window.__digestLiveReload = true;
+
+  var script = document.currentScript;
+  var build = (script && script.getAttribute("data-digest-build")) || "";
+  var SCROLL_KEY = "digest:scroll:" + location.pathname;
+  var OVERLAY_ID = "__digest_overlay";
+  var retryDelay = 1000;
+
+  function normalize(path) {
+    try {
+      path = decodeURI(path);
+    } catch (e) {
+      // keep it as it came
+    }
+    return path.replace(/\/index\.html$/, "/");
+  }
+
+  function pathOf(url) {
+    return normalize(new URL(url, location.href).pathname);
+  }
+
+  function restoreScroll() {
+    var saved = sessionStorage.getItem(SCROLL_KEY);
+    if (saved === null) return;
+    var y = Number(saved);
+    var apply = function () {
+      window.scrollTo(0, y);
+    };
+    apply();
+    if (document.readyState !== "complete") {
+      window.addEventListener("load", function () {
+        apply();
+        sessionStorage.removeItem(SCROLL_KEY);
+      });
+    } else {
+      sessionStorage.removeItem(SCROLL_KEY);
+    }
+  }
+
+  function reload() {
+    sessionStorage.setItem(SCROLL_KEY, String(window.scrollY));
+    location.reload();
+  }
+
+  function swapStylesheet(link) {
+    var url = new URL(link.href, location.href);
+    url.searchParams.set("digest-reload", String(Date.now()));
+    var fresh = link.cloneNode(false);
+    fresh.href = url.href;
+    var done = function () {
+      if (link.parentNode) link.parentNode.removeChild(link);
+    };
+    fresh.addEventListener("load", done);
+    fresh.addEventListener("error", done);
+    link.parentNode.insertBefore(fresh, link.nextSibling);
+  }
+
+  function usesAsset(path) {
+    var elements = document.querySelectorAll("[src], link[href]");
+    for (var i = 0; i < elements.length; i++) {
+      var el = elements[i];
+      var url = el.src || el.href;
+      if (url && pathOf(url) === path && !(el.tagName === "LINK" && /stylesheet/i.test(el.rel))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function applyChanges(urls) {
+    var here = normalize(location.pathname);
+    var css = [];
+    for (var i = 0; i < urls.length; i++) {
+      var path = urls[i] === "*" ? "*" : normalize(urls[i]);
+      if (path === "*" || path === here) return reload();
+      if (/\.css$/i.test(path)) css.push(path);
+      else if (usesAsset(path)) return reload();
+    }
+    var links = document.querySelectorAll('link[rel~="stylesheet"][href]');
+    for (var j = 0; j < links.length; j++) {
+      if (css.indexOf(pathOf(links[j].href)) >= 0) swapStylesheet(links[j]);
+    }
+  }
+
+  function showErrors(lines) {
+    var box = document.getElementById(OVERLAY_ID);
+    if (!box) {
+      box = document.createElement("div");
+      box.id = OVERLAY_ID;
+      box.setAttribute("role", "alert");
+      box.style.cssText =
+        "all:initial;position:fixed;z-index:2147483647;left:1rem;right:1rem;bottom:1rem;" +
+        "max-height:60vh;overflow:auto;box-sizing:border-box;padding:1rem 1.25rem;" +
+        "background:#fff7f5;color:#4a0d08;border:2px solid #b0261c;border-radius:6px;" +
+        "box-shadow:0 6px 24px rgba(0,0,0,.35);font:14px/1.45 system-ui,sans-serif;";
+      document.body.appendChild(box);
+    }
+    box.textContent = "";
+    var title = document.createElement("strong");
+    title.style.cssText = "display:block;margin-bottom:.5rem;font:inherit;font-weight:700;";
+    title.textContent = "digest: the last edit does not build. Showing the last good version.";
+    box.appendChild(title);
+    for (var i = 0; i < lines.length; i++) {
+      var line = document.createElement("pre");
+      line.style.cssText =
+        "margin:.25rem 0;white-space:pre-wrap;word-break:break-word;color:inherit;" +
+        "font:13px/1.4 ui-monospace,Menlo,Consolas,monospace;";
+      line.textContent = lines[i];
+      box.appendChild(line);
+    }
+  }
+
+  function clearErrors() {
+    var box = document.getElementById(OVERLAY_ID);
+    if (box) box.parentNode.removeChild(box);
+  }
+
+  function parse(event) {
+    if (event.lastEventId) build = event.lastEventId;
+    try {
+      return JSON.parse(event.data);
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function connect() {
+    var source = new EventSource("/__digest__/events?since=" + encodeURIComponent(build));
+    source.addEventListener("open", function () {
+      retryDelay = 1000;
+    });
+    source.addEventListener("changed", function (event) {
+      clearErrors();
+      applyChanges(parse(event).urls || []);
+    });
+    source.addEventListener("ok", function (event) {
+      parse(event);
+      clearErrors();
+    });
+    source.addEventListener("error", function (event) {
+      if (typeof event.data === "string") {
+        showErrors(parse(event).errors || []);
+      } else if (source.readyState === EventSource.CLOSED) {
+        // The browser gave up (server gone or refusing): try again, more slowly each time.
+        setTimeout(connect, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 10000);
+      }
+    });
+  }
+
+  restoreScroll();
+  connect();
+})();

@@ -1,0 +1,463 @@
+"""The live preview's HTTP side, started in-process on a free port against a small site."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from watchdog.observers.polling import PollingObserver
+
+from generator.serve import DevServer, serve_site
+from tests.conftest import WriteTree, entry_text
+from tests.test_watch import BrokenObserver
+
+WAIT = 20.0  # generous: every wait ends as soon as what it waits for happens
+FIRST = "/2025/06/04/first/"
+FIRST_FILE = "content/2025/2025-06-04-first.md"
+SCRIPT_TAG = b'<script src="/__digest__/livereload.js"'
+
+
+@pytest.fixture
+def site_root(write_tree: WriteTree) -> Path:
+    return write_tree(
+        {
+            FIRST_FILE: entry_text("First entry", "2025-06-04"),
+            "content/2025/2025-06-05-second.md": entry_text("Second entry", "2025-06-05"),
+            "content/2025/2025-06-06-draft.md": entry_text("A draft", "2025-06-06", draft="true"),
+            "static/data.json": '{"a": 1}',
+            "static/data/list.xml": "<list/>",
+            "static/icon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "static/img/pic.png": b"\x89PNG\r\n\x1a\n",
+            "static/img/photo.jpg": b"\xff\xd8\xff\xe0",
+            "static/img/photo.webp": b"RIFF\0\0\0\0WEBP",
+            "static/fonts/f.woff2": b"wOF2",
+            "static/notes.txt": "plain",
+            "static/app.js": "console.log(1)",
+            "secret.txt": "TOP-SECRET",  # in the site root, outside the output
+        }
+    )
+
+
+@pytest.fixture
+def dev(site_root: Path) -> Iterator[DevServer]:
+    lines: list[str] = []
+    server = DevServer(site_root, port=0, request_timeout=2.0, say=lines.append)
+    server.lines = lines  # type: ignore[attr-defined]
+    with server:
+        yield server
+
+
+def fetch(
+    dev: DevServer, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", dev.port, timeout=WAIT)
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        conn.close()
+
+
+def raw_get(port: int, target: bytes, extra: bytes = b"") -> tuple[int, bytes]:
+    """Send a request exactly as given, bypassing the client's own URL checks."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n")
+        sock.sendall(extra + b"\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return int(data.split(b" ", 2)[1]), data
+
+
+class EventReader:
+    """A minimal Server-Sent Events client over a plain socket."""
+
+    def __init__(self, port: int, since: str = "") -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        target = f"/__digest__/events?since={since}".encode()
+        self.sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        self.file = self.sock.makefile("rb")
+        self.status = int(self.file.readline().split()[1])
+        self.headers = {}
+        while (line := self.file.readline().decode().strip()) != "":
+            name, _, value = line.partition(":")
+            self.headers[name.lower()] = value.strip()
+
+    def next_event(self) -> tuple[str, dict]:
+        event, data = "message", []
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise EOFError("the server closed the event stream")
+            text = line.decode().rstrip("\r\n")
+            if not text:
+                if data:
+                    return event, json.loads("\n".join(data))
+                event = "message"
+            elif not text.startswith(":"):
+                name, _, value = text.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if name == "event":
+                    event = value
+                elif name == "data":
+                    data.append(value)
+
+    def wait_for(self, name: str) -> dict:
+        while True:
+            event, data = self.next_event()
+            if event == name:
+                return data
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
+    """Poll `condition` until it holds; for states that are not signalled by an event."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        threading.Event().wait(0.05)
+    return True
+
+
+# -- pages ---------------------------------------------------------------------
+
+
+def test_html_gets_the_script_but_the_file_on_disk_does_not(dev: DevServer) -> None:
+    status, headers, body = fetch(dev, FIRST)
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert int(headers["content-length"]) == len(body)
+    assert b"First entry" in body
+    assert body.count(SCRIPT_TAG) == 1
+    assert body.index(SCRIPT_TAG) < body.rindex(b"</body>")
+    on_disk = (dev.site.out / FIRST.strip("/") / "index.html").read_bytes()
+    assert SCRIPT_TAG not in on_disk
+    assert body.replace(body[body.index(SCRIPT_TAG) : body.rindex(b"</body>")], b"") == on_disk
+
+
+def test_drafts_are_served(dev: DevServer) -> None:
+    status, _, body = fetch(dev, "/2025/06/06/draft/")
+    assert status == 200
+    assert b"A draft" in body
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/theme/style.css", "text/css; charset=utf-8"),
+        ("/app.js", "text/javascript; charset=utf-8"),
+        ("/data/list.xml", "application/xml; charset=utf-8"),
+        ("/data.json", "application/json"),
+        ("/icon.svg", "image/svg+xml"),
+        ("/img/pic.png", "image/png"),
+        ("/img/photo.jpg", "image/jpeg"),
+        ("/img/photo.webp", "image/webp"),
+        ("/fonts/f.woff2", "font/woff2"),
+        ("/notes.txt", "text/plain; charset=utf-8"),
+        ("/__digest__/livereload.js", "text/javascript; charset=utf-8"),
+    ],
+)
+def test_content_types(dev: DevServer, path: str, expected: str) -> None:
+    status, headers, body = fetch(dev, path)
+    assert status == 200
+    assert headers["content-type"] == expected
+    if not expected.startswith("text/html"):
+        assert SCRIPT_TAG not in body
+
+
+def test_head_sends_headers_only(dev: DevServer) -> None:
+    status, headers, body = fetch(dev, "/theme/style.css", method="HEAD")
+    assert status == 200
+    assert body == b""
+    assert int(headers["content-length"]) > 0
+
+
+def test_pretty_urls_and_the_folder_redirect(dev: DevServer) -> None:
+    pretty = fetch(dev, FIRST)
+    assert pretty[0] == 200
+    assert fetch(dev, FIRST + "index.html")[2] == pretty[2]
+    status, headers, _ = fetch(dev, FIRST.rstrip("/"))
+    assert status == 301
+    assert headers["location"] == FIRST
+    status, headers, _ = fetch(dev, FIRST.rstrip("/") + "?utm=x")
+    assert (status, headers["location"]) == (301, FIRST + "?utm=x")
+
+
+def test_missing_page_gets_the_theme_404_with_status_404(dev: DevServer) -> None:
+    for path in (
+        "/nope/",
+        "/nope",
+        "/theme/nope.css",
+        FIRST + "index.html/",
+        "/.digest-manifest.json",
+    ):
+        status, headers, body = fetch(dev, path)
+        assert status == 404, path
+        assert headers["content-type"] == "text/html; charset=utf-8"
+        assert b"Page not found" in body
+        assert SCRIPT_TAG in body  # so a tab on a 404 still reloads and shows errors
+
+
+def test_a_base_path_is_served_under_it(write_tree: WriteTree) -> None:
+    root = write_tree({FIRST_FILE: entry_text("First entry"), "digest.toml": 'base_url = "/news/"'})
+    with DevServer(root, port=0, say=lambda line: None) as dev:
+        assert dev.url.endswith("/news/")
+        assert fetch(dev, "/news" + FIRST)[0] == 200
+        assert fetch(dev, "/")[1]["location"] == "/news/"
+        assert fetch(dev, "/news")[1]["location"] == "/news/"
+        assert fetch(dev, "/news" + FIRST.rstrip("/"))[1]["location"] == "/news" + FIRST
+        assert fetch(dev, "/newsletter/")[0] == 404
+        assert fetch(dev, FIRST)[0] == 404
+
+
+# -- only the output is served -------------------------------------------------
+
+TRAVERSALS = [
+    b"/../secret.txt",
+    b"/../../../../../../etc/passwd",
+    b"/%2e%2e/secret.txt",
+    b"/%2e%2e/%2e%2e/etc/passwd",
+    b"/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
+    b"/theme/%2e%2e/%2e%2e/secret.txt",
+    b"/theme/..%2f..%2fsecret.txt",
+    b"/..%5c..%5cetc/passwd",
+    b"/..%5csecret.txt",
+    b"/..\\..\\secret.txt",
+    b"//etc/passwd",
+    b"///etc/passwd",
+    b"/%2fetc/passwd",
+    b"/%00",
+    b"/index.html%00.txt",
+    b"/%c0%ae%c0%ae/secret.txt",  # overlong UTF-8 dots
+    b"/./secret.txt",
+    b"http://t/../secret.txt",
+    b"../secret.txt",
+]
+
+
+@pytest.mark.parametrize("target", TRAVERSALS, ids=[t.decode() for t in TRAVERSALS])
+def test_path_traversal_never_leaves_the_output(dev: DevServer, target: bytes) -> None:
+    status, data = raw_get(dev.port, target)
+    assert status in (400, 404)
+    assert b"TOP-SECRET" not in data
+    assert b"root:x:" not in data
+
+
+def test_a_symlink_out_of_the_output_is_refused(dev: DevServer, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "page.html").write_text("OUTSIDE-SECRET")
+    (dev.site.out / "leak.html").symlink_to(outside / "page.html")
+    (dev.site.out / "leakdir").symlink_to(outside, target_is_directory=True)
+    (dev.site.out / "alias.html").symlink_to(dev.site.out / "404.html")  # inside: fine
+    for path in ("/leak.html", "/leakdir/page.html", "/leakdir/", "/leakdir"):
+        status, _, body = fetch(dev, path)
+        assert status == 404, path
+        assert b"OUTSIDE-SECRET" not in body
+    assert fetch(dev, "/alias.html")[0] == 200
+
+
+def test_long_urls_and_headers_get_errors_not_a_crash(dev: DevServer) -> None:
+    assert raw_get(dev.port, b"/" + b"a" * 70_000)[0] == 414
+    assert raw_get(dev.port, b"/", b"X-Long: " + b"b" * 70_000 + b"\r\n")[0] == 431
+    many = b"".join(b"X-H%d: 1\r\n" % i for i in range(200))
+    assert raw_get(dev.port, b"/", many)[0] == 431
+    assert fetch(dev, "/")[0] == 200
+
+
+def test_a_silent_client_does_not_block_others(dev: DevServer) -> None:
+    with socket.create_connection(("127.0.0.1", dev.port), timeout=WAIT) as idle:
+        half = socket.create_connection(("127.0.0.1", dev.port), timeout=WAIT)
+        half.sendall(b"GET / HTTP/1.1\r\n")  # and never the rest
+        assert fetch(dev, FIRST)[0] == 200
+        assert idle.recv(1) == b""  # the server hung up after its request timeout
+        assert half.recv(1) == b""
+        half.close()
+    assert fetch(dev, "/")[0] == 200
+
+
+# -- live reload ---------------------------------------------------------------
+
+
+def test_event_stream_sends_changed_urls_after_an_edit(dev: DevServer, site_root: Path) -> None:
+    events = EventReader(dev.port, since=dev.site.version())
+    try:
+        assert events.status == 200
+        assert events.headers["content-type"] == "text/event-stream"
+        assert events.wait_for("ok") == {}
+        (site_root / FIRST_FILE).write_text(entry_text("First entry, updated", "2025-06-04"))
+        changed = events.wait_for("changed")
+    finally:
+        events.close()
+    assert FIRST in changed["urls"]
+    assert b"First entry, updated" in fetch(dev, FIRST)[2]
+    assert any(line.startswith(f"{FIRST_FILE}: ") for line in dev.lines)  # type: ignore[attr-defined]
+
+
+def test_broken_edit_shows_errors_and_keeps_the_last_good_site(
+    dev: DevServer, site_root: Path
+) -> None:
+    events = EventReader(dev.port, since=dev.site.version())
+    try:
+        events.wait_for("ok")
+        (site_root / FIRST_FILE).write_text("---\ntitle: First entry\ndate: nope\n---\nBody\n")
+        (error,) = events.wait_for("error")["errors"]
+        assert f"{FIRST_FILE}:3: `date`: cannot read 'nope' as a date — " in error
+        assert b"First entry" in fetch(dev, FIRST)[2]  # the last good page
+        status = json.loads(fetch(dev, "/__digest__/status")[2])
+        assert status["errors"] == [error]
+
+        late = EventReader(dev.port, since=dev.site.version())  # a tab opened now
+        try:
+            assert late.wait_for("error")["errors"] == [error]
+        finally:
+            late.close()
+
+        (site_root / FIRST_FILE).write_text(entry_text("First entry, fixed", "2025-06-04"))
+        assert FIRST in events.wait_for("changed")["urls"]
+    finally:
+        events.close()
+    assert json.loads(fetch(dev, "/__digest__/status")[2])["errors"] == []
+    assert any(error in line for line in dev.lines)  # type: ignore[attr-defined]
+
+
+def test_a_reconnecting_tab_learns_what_it_missed(dev: DevServer, site_root: Path) -> None:
+    before = dev.site.version()
+    events = EventReader(dev.port, since=before)
+    events.wait_for("ok")
+    (site_root / FIRST_FILE).write_text(entry_text("First entry, while away", "2025-06-04"))
+    events.wait_for("changed")
+    events.close()
+    again = EventReader(dev.port, since=before)
+    try:
+        assert FIRST in again.wait_for("changed")["urls"]
+    finally:
+        again.close()
+    stranger = EventReader(dev.port, since="another-server:3")
+    try:
+        assert stranger.wait_for("changed")["urls"] == ["*"]
+    finally:
+        stranger.close()
+
+
+def test_many_tabs_and_requests_at_once(dev: DevServer) -> None:
+    streams = [EventReader(dev.port, since=dev.site.version()) for _ in range(50)]
+    try:
+        for stream in streams:
+            assert stream.wait_for("ok") == {}
+        assert dev.site.stream_count() == 50
+        paths = [FIRST, "/", "/theme/style.css", "/img/pic.png", "/nope/"] * 40
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            results = list(pool.map(lambda p: (p, fetch(dev, p)), paths))
+    finally:
+        for stream in streams:
+            stream.close()
+    assert len(results) == 200
+    for path, (status, _, body) in results:
+        assert status == (404 if path == "/nope/" else 200), path
+        assert body
+    assert wait_until(lambda: dev.site.stream_count() == 0)
+    assert fetch(dev, FIRST)[0] == 200
+
+
+def test_the_build_cache_is_saved_once_on_close(site_root: Path) -> None:
+    state = site_root / ".digest-cache/state.pickle"
+    with DevServer(site_root, port=0, say=lambda line: None):
+        assert not state.exists()  # not after every build
+    assert state.is_file()
+
+
+def test_serve_site_takes_the_next_free_port(
+    site_root: Path, capsys: pytest.CaptureFixture
+) -> None:
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    ready, stop = threading.Event(), threading.Event()
+    got: dict[str, int] = {}
+
+    def on_ready(dev: DevServer) -> None:
+        got["port"] = dev.port
+        ready.set()
+
+    def run() -> None:
+        got["rc"] = serve_site(site_root, port=port, stop=stop, on_ready=on_ready)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert ready.wait(WAIT)
+        assert got["port"] != port
+        conn = http.client.HTTPConnection("127.0.0.1", got["port"], timeout=WAIT)
+        conn.request("GET", FIRST)
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        stop.set()
+        thread.join(WAIT)
+        busy.close()
+    assert got["rc"] == 0
+    out = capsys.readouterr().out
+    assert f"port {port} is in use; using {got['port']} instead" in out
+    assert f"Serving {site_root} at http://127.0.0.1:{got['port']}/" in out
+
+
+def test_native_watch_failure_falls_back_to_polling_and_says_so(site_root: Path) -> None:
+    lines: list[str] = []
+    dev = DevServer(site_root, port=0, say=lines.append)
+    dev.watcher.observer_classes = (BrokenObserver, PollingObserver)
+    with dev:
+        events = EventReader(dev.port, since=dev.site.version())
+        try:
+            events.wait_for("ok")
+            (site_root / FIRST_FILE).write_text(entry_text("First entry, polled", "2025-06-04"))
+            assert FIRST in events.wait_for("changed")["urls"]
+        finally:
+            events.close()
+    assert any("inotify watch limit reached" in line and "polling" in line for line in lines)
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_command_stops_cleanly(site_root: Path, how: signal.Signals) -> None:
+    # A shell's background job ignores SIGINT; give the server Python's usual Ctrl-C handler.
+    start = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv = ['digest', *sys.argv[1:]]; runpy.run_module('generator', run_name='__main__')"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", start, "serve", str(site_root), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        seen: list[str] = []
+        while not (seen and ("Serving" in seen[-1] or not seen[-1])):
+            seen.append(process.stdout.readline())
+        assert "Serving" in seen[-1], seen
+        process.send_signal(how)
+        rest = process.communicate(timeout=WAIT)[0]
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0
+    assert rest.rstrip().endswith("stopped")
