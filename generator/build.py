@@ -25,6 +25,8 @@ from generator.model import Entry, Person, Site, Topic
 from generator.write import WriteStats, check_output_folder, read_manifest
 
 if TYPE_CHECKING:
+    import jinja2
+
     from generator.depend import TemplateInfo
 
 log = logging.getLogger(__name__)
@@ -139,6 +141,7 @@ class Builder:
         self._registries: dict[str, list[Person] | list[Topic]] = {}
         self._templates: TemplateInfo | None = None  # template scan, kept while none changes
         self._templates_key: tuple[object, ...] = ()
+        self._env: jinja2.Environment | None = None  # compiled templates, kept likewise
 
     @property
     def cache_dir(self) -> Path:
@@ -174,8 +177,12 @@ class Builder:
 
         with _timed(timings, "render"):
             template_key = (key, tuple(sorted((f.rel, hashes[f.rel]) for f in inputs.templates)))
-            known = self._templates if self._templates_key == template_key else None
-            plan = plan_site(self.root, site, config, known)
+            same = self._templates_key == template_key
+            plan = plan_site(self.root, site, config, self._templates if same else None)
+            if not same:
+                from generator.render import make_environment
+
+                self._env = make_environment(self.root, config)
             self._templates, self._templates_key = plan.templates, template_key
             manifest = read_manifest(out) if write else {}
             reuse = state.pages if state.key == key and self.use_cache else {}
@@ -184,7 +191,7 @@ class Builder:
                 for p in plan.pages
                 if not _reusable(p.output, plan.fingerprints, reuse, manifest, out, self._trusted)
             ]
-            files = render_all(self.root, config, stale)
+            files = render_all(self.root, config, stale, self._env)
             keep = {p.output: manifest[p.output] for p in plan.pages if p.output not in files}
             static_files, static_keep = _static_outputs(
                 inputs, set(plan.fingerprints), hashes, manifest, out

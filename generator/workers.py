@@ -11,12 +11,15 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
 from generator.load import SourceFile
 from generator.model import Entry, Page
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Below this many items a pool costs more than it saves.
 PARALLEL_PARSE = 200
@@ -66,11 +69,17 @@ def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError]]:
     return entries, errors
 
 
-def render_all(root: Path, config: Config, pages: Sequence[Page]) -> dict[str, bytes]:
-    """Render pages; a broken template is reported once, not once per page."""
+def render_all(
+    root: Path, config: Config, pages: Sequence[Page], env: jinja2.Environment | None = None
+) -> dict[str, bytes]:
+    """Render pages; a broken template is reported once, not once per page.
+
+    Pass the `env` of an earlier build when no template changed: its compiled
+    templates are kept, which saves compiling them all again.
+    """
     from generator.render import make_environment
 
-    shared = {"env": make_environment(root, config), "root": root}
+    shared = {"env": env or make_environment(root, config), "root": root}
     files: dict[str, bytes] = {}
     errors: dict[str, DigestError] = {}
     for chunk_files, chunk_errors in _map(_render_chunk, pages, PARALLEL_RENDER, shared):
