@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NODE_TOOLS := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: site test serve lint golden bench fuzz clean
+.PHONY: site test serve lint golden bench fuzz lighthouse clean
 
 site: $(INSTALLED)
 	$(BIN)/digest build .
@@ -42,6 +42,12 @@ fuzz: $(INSTALLED)
 	rm -rf .fuzz-work && mkdir -p .fuzz-work && cp fuzz/corpus/* .fuzz-work/
 	$(BIN)/python fuzz/fuzz_parse.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
 		-artifact_prefix=fuzz/crashes/ .fuzz-work
+
+# Lighthouse (performance, accessibility, best practices, SEO) on the demo's home and an
+# entry page; fails below 98. Slow (about a minute), so not part of `make test`.
+lighthouse: $(INSTALLED) $(NODE_TOOLS)
+	tools/ensure-system.sh
+	$(BIN)/python tools/lighthouse.py --min 98
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         root = args.corpus or Path(tmp) / "corpus"
         if args.corpus is None:
             write_corpus(root, args.entries, seed=1)
-        builder = Builder(root, root / "site", drafts=True, in_place=True, autosave=False)
+        builder = Builder(
+            root, root / "site", drafts=True, in_place=True, autosave=False, search=False
+        )
         builder.build()
         entry = sorted((root / "content").rglob("*.md"))[
             len(list((root / "content").rglob("*.md"))) // 2
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 builder.build()
                 times.append(time.perf_counter() - start)
             clean = Path(tmp) / f"clean-{name.split()[0]}"
-            build_site(root, clean, drafts=True, use_cache=False)
+            build_site(root, clean, drafts=True, use_cache=False, search=False)
             same = _tree(root / "site") == _tree(clean)
             rows.append((name, statistics.median(times) * 1000, min(times) * 1000, same))
         for name, median, best, same in rows:

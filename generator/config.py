@@ -30,7 +30,7 @@ class Config:
     page_size: int = 20
     home_editions: int = 5
     feed_entries: int = 20
-    search: bool = False
+    search: bool = True
     safe_mode: bool = False
     twitter_site: str = ""
     output: str = "site"

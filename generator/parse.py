@@ -38,6 +38,8 @@ _ABBREVIATION = re.compile(
     r"No|vs|etc|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$"
 )
 HEADLINE_LENGTH = 90
+# Invisible characters that XML (feeds, the sitemap) refuses and no text needs.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Entry:
@@ -83,7 +85,16 @@ def decode(rel: str, data: bytes) -> str:
             line,
             "save the file as UTF-8 in your editor",
         ) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    control = _CONTROL.search(text)
+    if control:
+        raise DigestError(
+            f"a control character (0x{ord(control.group()):02x}) is in the text",
+            rel,
+            text.count("\n", 0, control.start()) + 1,
+            "delete the invisible character (it often comes from copy and paste)",
+        )
+    return text
 
 
 def _split_front_matter(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, str]:

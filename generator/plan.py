@@ -2,7 +2,9 @@
 
 Long lists (the home page's recent entries, a person's or a topic's entries, the
 edition archive) are cut into pages of `page_size` at stable URLs: page 1 at the
-list's own URL, page n at `…/page/n/`.
+list's own URL, page n at `…/page/n/`. Beside the HTML pages are the feeds, the sitemap
+and robots.txt (`feeds`), and the search page, which the Pagefind index that
+`search.index_site` writes after the build brings to life.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from generator.config import Config
+from generator.feeds import feed_url, plan_feeds, plan_sitemap
 from generator.index import people_counts, topic_counts
 from generator.model import Page, Pagination, Site
+from generator.related import related_entries
 
 T = TypeVar("T")
 
@@ -31,6 +35,7 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
              {"people": site.people}),
         Page("topics/index.html", f"{base}topics/", "topics.html", "Topics", "topics",
              {"topics": site.topics}),
+        Page("search/index.html", f"{base}search/", "search.html", "Search", "search", {}),
     ]  # fmt: skip
     pages.extend(plan_entries(site))
     pages.extend(plan_editions(site))
@@ -42,6 +47,7 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
                 "person.html", person.name, "person",
                 lambda chunk, person=person, topics=topics: {
                     "person": person, "entries": chunk, "topics": topics,
+                    "feed_url": feed_url(person.url), "feed_title": person.name,
                 },
                 shallow=frozenset({"person"}),
             )
@@ -54,10 +60,13 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
                 "topic.html", topic.name, "topic",
                 lambda chunk, topic=topic, people=people: {
                     "topic": topic, "entries": chunk, "people": people,
+                    "feed_url": feed_url(topic.url), "feed_title": topic.name,
                 },
                 shallow=frozenset({"topic"}),
             )
         )  # fmt: skip
+    pages.extend(plan_feeds(site, config))
+    pages.extend(plan_sitemap(site, config))
     return pages
 
 
@@ -72,11 +81,14 @@ def plan_home(site: Site, config: Config) -> list[Page]:
 
 
 def plan_entries(site: Site) -> Iterator[Page]:
+    """Each entry with its neighbours in time and the entries most related to it."""
+    related = related_entries(site.entries)
     for i, entry in enumerate(site.entries):
         yield Page(entry.output, entry.url, "entry.html", entry.title, "entry", {
             "entry": entry,
             "prev_entry": _at(site.entries, i + 1),
             "next_entry": _at(site.entries, i - 1),
+            "related": related[i],
         })  # fmt: skip
 
 

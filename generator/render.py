@@ -40,6 +40,7 @@ class SiteView:
     topics_url: str
     editions_url: str
     stylesheet_url: str
+    twitter_site: str
 
     @classmethod
     def from_config(cls, config: Config) -> SiteView:
@@ -54,6 +55,7 @@ class SiteView:
             topics_url=f"{base}topics/",
             editions_url=f"{base}editions/",
             stylesheet_url=f"{base}theme/style.css",
+            twitter_site=config.twitter_site,
         )
 
 

@@ -199,7 +199,8 @@ class DevServer:
         self.site = LiveSite(_output_folder(root, output))
         # The cache is saved once, on close, rather than after every keystroke.
         self.builder = Builder(
-            root, output, drafts=True, in_place=True, write_lock=self.site.rw, autosave=False
+            root, output, drafts=True, in_place=True, write_lock=self.site.rw, autosave=False,
+            search=False,  # indexing takes seconds; the preview is for reading, not searching
         )
         self.inbox = ChangeInbox()
         self.watcher = Watcher(root, self.inbox)

@@ -15,7 +15,7 @@ GOLDEN = TESTS / "golden"
 
 def build_sample(into: Path) -> dict[str, bytes]:
     """Build the sample site into `into`; return every output file's bytes by path."""
-    build_site(SAMPLE, into, use_cache=False)
+    build_site(SAMPLE, into, use_cache=False, search=False)
     return {
         p.relative_to(into).as_posix(): p.read_bytes()
         for p in sorted(into.rglob("*"))

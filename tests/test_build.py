@@ -204,7 +204,8 @@ def test_rebuild_after_editing_one_entry_rewrites_only_what_changed(
     (root / "content/b.md").write_text(edited)
     result = build_site(root)
     assert result.write is not None
-    assert result.write.changed == ["2025/05/01/b/index.html"]
+    # The entry's page, and the feeds that carry its full text.
+    assert result.write.changed == ["2025/05/01/b/index.html", "feed.json", "feed.xml"]
 
 
 def test_safe_mode_setting_strips_raw_html_from_bodies(write_tree: WriteTree) -> None:

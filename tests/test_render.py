@@ -58,6 +58,12 @@ def test_empty_site_plans_the_fixed_pages() -> None:
         "editions/index.html",
         "people/index.html",
         "topics/index.html",
+        "feed.xml",
+        "feed.json",
+        "editions/feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "search/index.html",
     }
 
 

@@ -1,0 +1,186 @@
+"""Pages for machines: Atom feeds, a JSON Feed, the sitemap and robots.txt.
+
+Each is an ordinary page of the plan with its own template (`feed.xml`,
+`editions_feed.xml`, `feed.json`, `sitemap.xml`, `robots.txt`), so a site can override
+it and the page fingerprints decide when it is written again.
+
+Links are absolute when `base_url` is (`https://example.org/news/`); with only a path
+(`/news/`) they are root-relative, which feed readers resolve against the feed's own
+address but which a sitemap should not have: a site that publishes feeds should set an
+absolute `base_url`.
+
+Entry ids are `tag:` URIs (RFC 4151) built from the site's host, the entry's date as
+written and the slug its file name gives (`content/2025/2025-06-04-call-expected.md`
+dated 2025-06-04 → `tag:example.org,2025-06-04:/call-expected`). Changing `slug:` in
+front matter moves the page but keeps the id, so readers do not show the entry twice;
+renaming the file or changing the date gives a new id, since nothing links the old
+file to the new one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from generator.config import Config
+from generator.model import Entry, Page, Site
+from generator.slug import slugify
+
+FEED_NAME = "feed.xml"
+# The same prefix parse strips from a file name before it becomes the slug.
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
+# An empty feed still needs an `updated`; a fixed instant keeps its bytes stable.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def plan_feeds(site: Site, config: Config) -> list[Page]:
+    """The site's feeds: everything, each person, each topic, and the editions."""
+    ids = entry_ids(site.entries, config)
+    base = config.base_path
+    pages = [
+        _entry_feed(
+            FEED_NAME, f"{base}{FEED_NAME}", config.title, config.description, base,
+            site.entries, ids, config,
+        ),
+        _json_feed(site, ids, config),
+        _editions_feed(site, config),
+    ]  # fmt: skip
+    for item, noun in [*((p, "person") for p in site.people), *((t, "topic") for t in site.topics)]:
+        subtitle = item.description or f"Stories about {item.name} in {config.title}."
+        folder = item.output[: -len("index.html")]
+        pages.append(
+            _entry_feed(
+                folder + FEED_NAME, item.url + FEED_NAME, f"{item.name} · {config.title}",
+                subtitle, item.url, item.entries, ids, config, kind=f"{noun}-feed",
+            )
+        )  # fmt: skip
+    return pages
+
+
+def feed_url(url: str) -> str:
+    """The Atom feed beside a person's or topic's page."""
+    return url + FEED_NAME
+
+
+def plan_sitemap(site: Site, config: Config) -> list[Page]:
+    """`sitemap.xml` listing every page worth indexing with its last change, and robots.txt."""
+    base = config.base_path
+    origin = config.origin
+    newest = _latest(site.entries)
+    urls: list[tuple[str, datetime | None]] = [
+        (origin + base, newest),
+        (f"{origin}{base}editions/", newest),
+        (f"{origin}{base}people/", newest),
+        (f"{origin}{base}topics/", newest),
+    ]
+    urls += [(origin + e.url, e.updated or e.date) for e in site.entries]
+    for items in (site.editions, site.people, site.topics):
+        urls += [(origin + item.url, _latest(item.entries)) for item in items]
+    sitemap = f"{origin}{base}sitemap.xml"
+    return [
+        Page("sitemap.xml", f"{base}sitemap.xml", "sitemap.xml", "Sitemap", "sitemap",
+             {"urls": urls}),
+        Page("robots.txt", f"{base}robots.txt", "robots.txt", "robots.txt", "robots",
+             {"sitemap_url": sitemap}),
+    ]  # fmt: skip
+
+
+def tag_host(config: Config) -> str:
+    """The authority of our tag: URIs: the site's host name, or `localhost` without one."""
+    return urlsplit(config.base_url).hostname or "localhost"
+
+
+def entry_ids(entries: Iterable[Entry], config: Config) -> dict[int, str]:
+    """A lasting id for each entry (by `id()`): see the module docstring.
+
+    Two entries dated alike whose file names give one slug (`a.md` and `a.txt`, or files
+    in two folders) fall back to the whole path, so ids stay unique.
+    """
+    host, base = tag_host(config), config.base_path
+    keyed = [(entry, entry.date.date().isoformat(), original_slug(entry)) for entry in entries]
+    counts = Counter((day, slug) for _, day, slug in keyed)
+    ids = {}
+    for entry, day, slug in keyed:
+        if counts[(day, slug)] > 1:
+            slug = slugify(str(PurePosixPath(entry.path).with_suffix(""))) or slug
+        ids[id(entry)] = f"tag:{host},{day}:{base}{slug}"
+    return ids
+
+
+def original_slug(entry: Entry) -> str:
+    """The slug the entry's file name gives, whatever `slug:` says now."""
+    stem = _DATE_PREFIX.sub("", PurePosixPath(entry.path).stem)
+    return slugify(stem) or entry.slug
+
+
+def _entry_feed(
+    output: str,
+    url: str,
+    title: str,
+    subtitle: str,
+    alternate: str,
+    entries: Sequence[Entry],
+    ids: dict[int, str],
+    config: Config,
+    kind: str = "feed",
+) -> Page:
+    shown = list(entries[: config.feed_entries])
+    context = {
+        "feed_id": _feed_id(url, config),
+        "subtitle": subtitle,
+        "origin": config.origin,
+        "alternate_url": config.origin + alternate,
+        "updated": _latest(shown) or EPOCH,
+        "items": [(e, ids[id(e)]) for e in shown],
+    }
+    return Page(output, url, "feed.xml", title, kind, context)
+
+
+def _json_feed(site: Site, ids: dict[int, str], config: Config) -> Page:
+    base = config.base_path
+    shown = site.entries[: config.feed_entries]
+    context = {
+        "origin": config.origin,
+        "items": [(e, ids[id(e)]) for e in shown],
+    }
+    return Page("feed.json", f"{base}feed.json", "feed.json", config.title, "json-feed", context)
+
+
+def _editions_feed(site: Site, config: Config) -> Page:
+    """One item per edition, listing its stories: the digest as a newsletter."""
+    host, base = tag_host(config), config.base_path
+    url = f"{base}editions/{FEED_NAME}"
+    shown = site.editions[: config.feed_entries]
+    items = [
+        (
+            edition,
+            f"tag:{host},{edition.start.isoformat()}:{base}editions/{edition.id.lower()}",
+            edition.entries,
+            _latest(edition.entries) or EPOCH,
+        )
+        for edition in shown
+    ]
+    context = {
+        "feed_id": _feed_id(url, config),
+        "subtitle": f"Every edition of {config.title}.",
+        "origin": config.origin,
+        "alternate_url": f"{config.origin}{base}editions/",
+        "updated": max((item[3] for item in items), default=EPOCH),
+        "items": items,
+    }
+    title = f"Editions · {config.title}"
+    return Page(f"editions/{FEED_NAME}", url, "editions_feed.xml", title, "editions-feed", context)
+
+
+def _feed_id(url: str, config: Config) -> str:
+    """A feed is known by its absolute address; without a host, by a tag on localhost."""
+    return config.origin + url if config.origin else f"tag:localhost,2000:{url}"
+
+
+def _latest(entries: Iterable[Entry]) -> datetime | None:
+    """When the newest change among these entries was made (`updated:` or the date)."""
+    return max((e.updated or e.date for e in entries), default=None)

@@ -1,0 +1,118 @@
+"""Full-text search: Pagefind indexes the written site, as the build's last step.
+
+Pagefind reads the HTML in the output folder and writes its index and UI to
+`pagefind/` in it. Only entry pages are indexed (their article carries
+`data-pagefind-body`), with filters for person, topic and edition. The search page
+loads the UI from there; nothing runs on a server.
+
+The index is written beside the output folder and swapped in whole, so a stale index
+never mixes with a new one and a failed run leaves the old one in place. To our write
+step those files are foreign (they are not in `.digest-manifest.json`), so the next
+build carries them over untouched. A stamp in the folder records which pages the index
+was made from; when no HTML page changed, Pagefind is not run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator.digests import hash_text
+from generator.errors import DigestError
+from generator.write import read_manifest
+
+if TYPE_CHECKING:
+    from generator.build import BuildResult
+
+log = logging.getLogger(__name__)
+
+INDEX_DIR = "pagefind"
+STAMP = ".digest-stamp"
+INSTALL_HINT = (
+    "install it with `pip install 'pagefind[bin]'`, or build without the search index "
+    "(`digest build --no-search`, or `search = false` in digest.toml)"
+)
+TIMEOUT = 600
+
+
+def index_site(out: Path, result: BuildResult | None = None) -> bool:
+    """Bring `out/pagefind/` up to date with the site's pages; False when it already was."""
+    binary = find_pagefind()
+    stamp = _stamp(out, binary)
+    index = out / INDEX_DIR
+    if _read(index / STAMP) == stamp and (index / "pagefind-entry.json").is_file():
+        return False
+    fresh = out.parent / f".{out.name}-pagefind.digest-stage"  # as .gitignore expects
+    _remove_tree(fresh)
+    command = [str(binary), "--site", str(out), "--output-path", str(fresh), "--silent"]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        _remove_tree(fresh)
+        raise DigestError(f"cannot run Pagefind ({binary}): {exc}", hint=INSTALL_HINT) from exc
+    if run.returncode != 0 or not (fresh / "pagefind-entry.json").is_file():
+        _remove_tree(fresh)
+        said = (run.stderr or run.stdout).strip().splitlines()[-5:]
+        raise DigestError(
+            f"Pagefind could not index {out} (exit code {run.returncode})"
+            + (": " + " / ".join(said) if said else ""),
+            hint="the previous search index was kept; fix the problem or build with --no-search",
+        )
+    (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
+    _swap_in(fresh, index)
+    log.info("search index written to %s", index)
+    return True
+
+
+def find_pagefind() -> Path:
+    """The Pagefind binary: the one the `pagefind[bin]` package ships, else one on PATH."""
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-not-found]
+
+        return Path(get_executable())
+    except (ImportError, OSError):
+        pass
+    for name in ("pagefind_extended", "pagefind"):
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    raise DigestError("the search index needs Pagefind, which is not installed", hint=INSTALL_HINT)
+
+
+def _stamp(out: Path, binary: Path) -> str:
+    """What the index is made from: the pages' hashes and the Pagefind binary."""
+    try:
+        stat = binary.stat()
+        tool = f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
+    except OSError:
+        tool = str(binary)
+    pages = sorted(f"{p}={h}" for p, h in read_manifest(out).items() if p.endswith(".html"))
+    return hash_text(tool, *pages)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _swap_in(fresh: Path, index: Path) -> None:
+    """Replace the old index folder by the new one, never leaving half of each."""
+    old = index.parent.parent / f".{index.parent.name}-pagefind.digest-old"
+    _remove_tree(old)
+    if index.exists() or index.is_symlink():
+        os.replace(index, old)
+    os.replace(fresh, index)
+    _remove_tree(old)
+
+
+def _remove_tree(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
