@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -375,6 +376,34 @@ def test_many_tabs_and_requests_at_once(dev: DevServer) -> None:
         assert body
     assert wait_until(lambda: dev.site.stream_count() == 0)
     assert fetch(dev, FIRST)[0] == 200
+
+
+def _rss_kb() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+
+
+def test_memory_and_threads_stay_flat_under_repeated_load(dev: DevServer) -> None:
+    """Rounds of 200 requests and 50 streams: after the first, nothing keeps growing."""
+
+    def one_round() -> None:
+        streams = [EventReader(dev.port, since=dev.site.version()) for _ in range(50)]
+        try:
+            with ThreadPoolExecutor(max_workers=50) as pool:
+                statuses = list(pool.map(lambda p: fetch(dev, p)[0], [FIRST, "/"] * 100))
+        finally:
+            for stream in streams:
+                stream.close()
+        assert statuses.count(200) == 200
+        assert wait_until(lambda: dev.site.stream_count() == 0)
+
+    one_round()  # warm up: thread stacks, caches, the allocator's arenas
+    assert wait_until(lambda: threading.active_count() < 20)
+    threads, rss = threading.active_count(), _rss_kb()
+    for _ in range(3):
+        one_round()
+    assert wait_until(lambda: threading.active_count() <= threads + 2)
+    assert _rss_kb() - rss < 30_000, "the server's memory grew with each round of load"
 
 
 def test_the_build_cache_is_saved_once_on_close(site_root: Path) -> None:
