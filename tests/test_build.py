@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -130,6 +131,14 @@ def test_front_matter_is_escaped_everywhere(write_tree: WriteTree) -> None:
         assert "<b>Bold</b>" not in html, page
     entry_page = (root / "site/2025/06/04/a/index.html").read_text()
     assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in entry_page
+    for name in ("feed.xml", "feed.json", "sitemap.xml", "editions/feed.xml"):
+        text = (root / "site" / name).read_text()
+        assert "<script>" not in text and "<b>Bold</b>" not in text, name
+    feed = json.loads((root / "site/feed.json").read_text())
+    assert feed["items"][0]["title"] == hostile  # escaped for JSON, intact as text
+    for index_file in (root / "site/pagefind").rglob("*"):  # the search index
+        if index_file.is_file():
+            assert b"<script>alert(1)" not in index_file.read_bytes(), index_file
 
 
 def test_sub_path_base_url_prefixes_every_link(write_tree: WriteTree) -> None:
