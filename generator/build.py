@@ -1,9 +1,10 @@
-"""The pipeline: load → parse → index → render → write, remembering what each step made.
+"""The pipeline: load → parse → scan → index → render → write, remembering what each made.
 
-A `Builder` keeps the parsed entries and every page's fingerprint between builds, in
-memory for the live preview and in `.digest-cache/` for `digest build`. A build re-parses
-only files whose bytes changed and re-renders only pages whose fingerprint changed; when
-no input file changed at all, it stops after comparing file stats.
+A `Builder` keeps the parsed entries, what scanning found in them and every page's
+fingerprint between builds, in memory for the live preview and in `.digest-cache/` for
+`digest build`. A build re-parses only files whose bytes changed, re-scans an entry only
+when its bytes or the registries changed, and re-renders only pages whose fingerprint
+changed; when no input file changed at all, it stops after comparing file stats.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,11 +30,13 @@ if TYPE_CHECKING:
     import jinja2
 
     from generator.depend import TemplateInfo
+    from generator.newsroom import Scan, Scanner
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = "state.pickle"
 ENTRIES_FILE = "entries.pickle"
+SCANS_FILE = "scans.pickle"
 REGISTRIES = ("people.yaml", "topics.yaml")
 # A file changed this close to the previous scan may have changed again within the same
 # timestamp tick; like git's "racily clean" entries, such files are hashed, not trusted.
@@ -51,6 +55,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     out: Path | None = None  # the output folder
     skipped: list[DigestError] = field(default_factory=list)  # --keep-going left these out
+    notes: list[tuple[str, int | None, str]] = field(default_factory=list)  # for `check`
 
     def changed_urls(self) -> list[str]:
         """The URLs whose bytes this build changed or removed, as a browser asks for them."""
@@ -81,6 +86,7 @@ class _State:
     warnings: list[str] = field(default_factory=list)
     next_release: float | None = None  # a held-back future entry due then
     skipped: int = 0  # entries --keep-going left out: report them again next time
+    manifest: str = ""  # hash of the manifest written: is the output still what we made?
 
 
 @dataclass
@@ -139,6 +145,10 @@ class Builder:
         self._entries_zone: str | None = None
         self._entries_changed = False
         self._registries: dict[str, list[Person] | list[Topic]] = {}
+        self._scans: dict[str, Scan] = {}  # "path:content hash" -> scan, for `_scans_key`
+        self._scans_key: str | None = None  # the registries and parse settings scanned with
+        self._scans_changed = False
+        self._scanner_cache: tuple[str | None, Scanner] | None = None  # for one registry key
         self._templates: TemplateInfo | None = None  # template scan, kept while none changes
         self._templates_key: tuple[object, ...] = ()
         self._env: jinja2.Environment | None = None  # compiled templates, kept likewise
@@ -154,6 +164,7 @@ class Builder:
             config = load_config(self.root)
             out = self.output if self.output is not None else self.root / config.output
             check_output_folder(out, self.root)
+            self._output_folder = out
             scanned_ns = time.time_ns()
             inputs = _scan_inputs(self.root)
             state = self._load_state()
@@ -163,15 +174,23 @@ class Builder:
                 result = BuildResult(None, config, pages=kept, timings=timings, out=out)
                 result.warnings = list(state.warnings)
                 result.write = WriteStats(unchanged=kept)
+                self._index_search(config, out, result, timings)  # a stamp check if current
                 return result
             hashes = _hash_changed(inputs.all(), state)
         with _timed(timings, "parse"):
-            entries, errors = self._parse_entries(inputs.entries, hashes, config)
+            errors: list[DigestError] = []
             people, topics = self._read_registries(inputs.registries, hashes, errors)
+            self._load_scans(inputs, hashes, config)
+            # New entries are scanned by the workers parsing them (not with broken registries).
+            scanner = None if errors else partial(self._scanner, people, topics)
+            entries = self._parse_entries(inputs.entries, hashes, config, scanner, errors)
         skipped = self._give_up_or_skip(errors, registries=inputs.registries)
+        with _timed(timings, "scan"):
+            scans = self._scan_entries(entries, hashes, partial(self._scanner, people, topics))
         with _timed(timings, "index"):
-            site, entries_skipped = self._index(entries, people, topics, config)
+            site, entries_skipped = self._index(entries, people, topics, config, scans)
             skipped += entries_skipped
+        from generator.newsroom import add_pictures, scan_notes
         from generator.render import plan_site
         from generator.workers import render_all
 
@@ -184,6 +203,9 @@ class Builder:
 
                 self._env = make_environment(self.root, config)
             self._templates, self._templates_key = plan.templates, template_key
+            if "robots.txt" in inputs.site_static:  # the site's own wins over ours
+                plan.pages = [p for p in plan.pages if p.output != "robots.txt"]
+                plan.fingerprints.pop("robots.txt", None)
             manifest = read_manifest(out) if write else {}
             reuse = state.pages if state.key == key and self.use_cache else {}
             stale = [
@@ -191,6 +213,7 @@ class Builder:
                 for p in plan.pages
                 if not _reusable(p.output, plan.fingerprints, reuse, manifest, out, self._trusted)
             ]
+            add_pictures(stale, config)  # drawn for the pages being rendered only
             files = render_all(self.root, config, stale, self._env)
             keep = {p.output: manifest[p.output] for p in plan.pages if p.output not in files}
             static_files, static_keep = _static_outputs(
@@ -202,6 +225,7 @@ class Builder:
         result.rendered, result.files = len(stale), files
         result.warnings = list(site.warnings)
         result.skipped = skipped
+        result.notes = scan_notes(site.entries, scans)
         if write:
             with _timed(timings, "write"):
                 from generator.write import commit_site
@@ -209,17 +233,23 @@ class Builder:
                 with self.write_lock:  # the live preview serves nothing half-written
                     result.write = commit_site(out, files, keep, in_place=self.in_place)
                 self._trusted = self.in_place
-            if self.search if self.search is not None else config.search:
-                with _timed(timings, "search"):
-                    from generator.search import index_site
-
-                    index_site(out, result)
+            self._index_search(config, out, result, timings)
             assert result.write is not None
             written = result.write.hashes
             pages = {o: (fp, written[o]) for o, fp in plan.fingerprints.items() if o in written}
             self._save_state(key, scanned_ns, inputs, hashes, pages, site)
             self._state.skipped = len(skipped)  # type: ignore[union-attr]
         return result
+
+    def _index_search(
+        self, config: Config, out: Path, result: BuildResult, timings: dict[str, float]
+    ) -> None:
+        """Run the search indexer last, when asked to (it skips itself when current)."""
+        if self.search if self.search is not None else config.search:
+            with _timed(timings, "search"):
+                from generator.search import index_site
+
+                index_site(out, result)
 
     def _give_up_or_skip(
         self, errors: list[DigestError], registries: list[SourceFile]
@@ -232,7 +262,12 @@ class Builder:
         return list(errors)
 
     def _index(
-        self, entries: list[Entry], people: list[Person], topics: list[Topic], config: Config
+        self,
+        entries: list[Entry],
+        people: list[Person],
+        topics: list[Topic],
+        config: Config,
+        scans: dict[str, Scan],
     ) -> tuple[Site, list[DigestError]]:
         """Index; with keep_going, leave out the entries index refuses and try again."""
         from generator.index import build_index
@@ -242,7 +277,7 @@ class Builder:
             try:
                 site = build_index(
                     entries, people, topics, config, drafts=self.drafts, future=self.future,
-                    now=time.time(),
+                    now=time.time(), scans=scans,
                 )  # fmt: skip
                 return site, skipped
             except BuildFailed as failed:
@@ -272,9 +307,10 @@ class Builder:
 
     def _unchanged(self, state: _State, key: str, inputs: _Inputs, out: Path) -> bool:
         """Nothing to do when every input file has the stats it had and the output is ours."""
-        if not self.use_cache or state.key != key or not (out / ".digest-manifest.json").is_file():
+        if not self.use_cache or state.key != key or state.skipped:
             return False
-        if state.skipped:
+        if _manifest_hash(out) != state.manifest:  # another build wrote there since
+            return False
             return False
         if state.next_release is not None and state.next_release <= time.time():
             return False  # a future entry's day has come: nothing changed but the date
@@ -297,6 +333,7 @@ class Builder:
         self._state = _State(
             key, scanned_ns, stamps, hashes, pages, site.warnings, site.next_release
         )
+        self._state.manifest = _manifest_hash(self._output_folder)
         if self.autosave:
             self.save()
 
@@ -308,13 +345,15 @@ class Builder:
         if self._entries_changed:
             cache.save(self.cache_dir / ENTRIES_FILE, (self._entries_zone, self._entries))
             self._entries_changed = False
+        if self._scans_changed:
+            cache.save(self.cache_dir / SCANS_FILE, (self._scans_key, self._scans))
+            self._scans_changed = False
 
     # -- parse ---------------------------------------------------------------
 
     def _known_entries(self, config: Config) -> dict[str, Entry]:
         """Parsed entries by content hash; dates depend on the zone, so a new zone drops them."""
-        # Parsing depends on the zone (dates) and on safe mode (bodies): either drops them.
-        wanted = f"{config.timezone}|safe={config.safe_mode}"
+        wanted = _parsing(config)
         if self._entries_zone != wanted:
             loaded = cache.load(self.cache_dir / ENTRIES_FILE) if self.use_cache else None
             usable = isinstance(loaded, tuple) and len(loaded) == 2
@@ -323,23 +362,72 @@ class Builder:
         return self._entries
 
     def _parse_entries(
-        self, sources: list[SourceFile], hashes: dict[str, str], config: Config
-    ) -> tuple[list[Entry], list[DigestError]]:
+        self,
+        sources: list[SourceFile],
+        hashes: dict[str, str],
+        config: Config,
+        scanner: Callable[[], Scanner] | None,
+        errors: list[DigestError],
+    ) -> list[Entry]:
         from generator.workers import parse_all
 
         known = self._known_entries(config)
         # The same bytes under another name parse to another slug: key on both.
         keys = {s.rel: f"{s.rel}:{hashes[s.rel]}" for s in sources}
         todo = [s for s in sources if keys[s.rel] not in known]
-        parsed, errors = parse_all(todo, config)
+        scan_with = scanner() if scanner is not None and todo else None
+        parsed, parse_errors, scans = parse_all(todo, config, scan_with, self.drafts)
+        errors.extend(parse_errors)
         for entry in parsed:
             known[keys[entry.path]] = entry
+        for path, scan in scans.items():
+            self._scans[keys[path]] = scan
         stale = set(known) - set(keys.values())
         for key in stale:
             del known[key]
         self._entries_changed |= bool(parsed or stale)
-        entries = [known[keys[s.rel]] for s in sources if keys[s.rel] in known]
-        return entries, errors
+        self._scans_changed |= bool(scans)
+        return [known[keys[s.rel]] for s in sources if keys[s.rel] in known]
+
+    # -- scan ----------------------------------------------------------------
+
+    def _load_scans(self, inputs: _Inputs, hashes: dict[str, str], config: Config) -> None:
+        """Scans hold while the registries and the parse settings (the bodies' HTML) do."""
+        from generator.digests import hash_text
+
+        key = hash_text(*(f"{s.rel}:{hashes[s.rel]}" for s in inputs.registries), _parsing(config))
+        if self._scans_key != key:
+            loaded = cache.load(self.cache_dir / SCANS_FILE) if self.use_cache else None
+            usable = isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == key
+            self._scans = loaded[1] if usable else {}  # type: ignore[index]
+            self._scans_key = key
+
+    def _scanner(self, people: list[Person], topics: list[Topic]) -> Scanner:
+        """The registries compiled for scanning, once per registry key."""
+        from generator.newsroom import Scanner
+
+        if self._scanner_cache is None or self._scanner_cache[0] != self._scans_key:
+            self._scanner_cache = (self._scans_key, Scanner(people, topics))
+        return self._scanner_cache[1]
+
+    def _scan_entries(
+        self, entries: list[Entry], hashes: dict[str, str], scanner: Callable[[], Scanner]
+    ) -> dict[str, Scan]:
+        """Mentions and quotes by entry path; only entries without a scan for these
+        registries (new, or the registries changed) are scanned here."""
+        from generator.workers import scan_all
+
+        shown = [e for e in entries if self.drafts or not e.draft]
+        keys = {e.path: f"{e.path}:{hashes[e.path]}" for e in shown}
+        todo = [e for e in shown if keys[e.path] not in self._scans]
+        if todo:
+            for entry, scan in zip(todo, scan_all(todo, scanner()), strict=True):
+                self._scans[keys[entry.path]] = scan
+        stale = set(self._scans) - set(keys.values())
+        for key in stale:
+            del self._scans[key]
+        self._scans_changed |= bool(todo or stale)
+        return {e.path: self._scans[keys[e.path]] for e in shown}
 
     def _read_registries(
         self, sources: list[SourceFile], hashes: dict[str, str], errors: list[DigestError]
@@ -379,6 +467,21 @@ def build_site(
         use_cache=use_cache and write,
     )  # fmt: skip
     return builder.build(write=write)
+
+
+def _parsing(config: Config) -> str:
+    """What parsing depends on besides the bytes: the zone (dates) and safe mode (bodies)."""
+    return f"{config.timezone}|safe={config.safe_mode}"
+
+
+def _manifest_hash(out: Path) -> str:
+    from generator.digests import hash_bytes
+    from generator.write import MANIFEST
+
+    try:
+        return hash_bytes((out / MANIFEST).read_bytes())
+    except OSError:
+        return "missing"
 
 
 def _scan_inputs(root: Path) -> _Inputs:

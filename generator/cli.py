@@ -53,6 +53,27 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
     serve.add_argument("-o", "--output", type=Path, help="output folder (default: ROOT/site)")
 
+    imports = commands.add_parser(
+        "import", help="turn raw article text into draft entries with front matter"
+    )
+    imports.add_argument(
+        "paths", type=Path, nargs="+", metavar="FILE|DIR", help="raw .txt articles, or folders"
+    )
+    imports.add_argument(
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="folder for the new entries (default: ROOT/content/imported/)",
+    )
+    imports.add_argument(
+        "--root",
+        dest="site",
+        metavar="ROOT",
+        type=Path,
+        default=Path("."),
+        help="site whose registries name the people and topics (default: the current folder)",
+    )
+
     new = commands.add_parser("new", help="create a new digest site with a sample entry")
     new.add_argument("root", type=Path, metavar="ROOT", help="folder to create")
     return parser.parse_args(argv)
@@ -133,6 +154,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         for item in unknown:
             where = DigestError("", item.path, item.line).under(root).location()
             print(f"{where}: note: {item.name!r} is not in content/{kind}.yaml")
+    from generator.newsroom import unregistered_notes
+
+    notes = [*result.notes, *unregistered_notes(result.site.entries, result.site.people)]
+    for path, line, note in notes:
+        print(f"{DigestError('', path, line).under(root).location()}: note: {note}")
     print(
         f"ok: {_plural(len(result.site.entries), 'entry', 'entries')}, "
         f"{_plural(len(result.site.people), 'person', 'people')}, "
@@ -140,6 +166,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         "would be written"
     )
     return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from generator.importer import import_articles
+    from generator.proposals import proposals_yaml
+
+    site = _site_root(args.site) if args.to is None else args.site
+    report = import_articles(args.paths, site, args.to)
+    for item in report.imported:
+        people = _plural(len(item.people), "person", "people")
+        topics = _plural(len(item.topics), "topic")
+        print(f"{item.source} -> {item.target}: {people}{_listed(item.people)}, "
+              f"{topics}{_listed(item.topics)}")  # fmt: skip
+    if report.proposals:
+        print(f"\n# Named in the text but not in {site / 'content' / 'people.yaml'}:")
+        print("# review these, then paste them into it\n")
+        print(proposals_yaml(report.proposals), end="")
+    print(f"imported {_plural(len(report.imported), 'article')} as drafts (draft: true)")
+    return EXIT_OK
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return f" ({', '.join(names)})" if names else ""
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -157,7 +206,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_site(root, args.output, host=args.host, port=args.port, open_browser=args.open)
 
 
-COMMANDS = {"build": cmd_build, "check": cmd_check, "serve": cmd_serve, "new": cmd_new}
+COMMANDS = {
+    "build": cmd_build,
+    "check": cmd_check,
+    "serve": cmd_serve,
+    "import": cmd_import,
+    "new": cmd_new,
+}
 
 
 def _root_arg(args: argparse.Namespace) -> Path:

@@ -9,6 +9,8 @@ every object in its context, each by what a template shows of it:
 - an entry anywhere else: its list fields, with people and topics by name and URL
   (and its body too, if any template reads the body of an entry other than `entry`);
 - the page's own person, topic or edition: its fields plus its entries' list fields;
+  on the first page of a person or topic, all their entries' list fields and a person's
+  quotes too, which the timeline, the co-mentions and the quotes there are drawn from;
 - a person, topic or edition inside a list, or linked as `prev_…`/`next_…`: its fields
   and its count.
 
@@ -113,6 +115,7 @@ class Fingerprints:
         self._cards: dict[int, str] = {}
         self._full: dict[int, str] = {}
         self._own: dict[int, str] = {}
+        self._marks: dict[int, str] = {}
         # Lists live as long as the build, so their id is a safe key: a person's entries
         # are hashed once though both `person` and `entries` hold them.
         self._lists: dict[tuple[int, bool], str] = {}
@@ -135,7 +138,28 @@ class Fingerprints:
                 # prev_/next_ are links to neighbours, shown like list items.
                 top = not key.startswith(("prev_", "next_")) and key not in page.shallow
                 parts.append(f"{key}={self.value(value, other_body, top=top)}")
+        pagination = page.context.get("pagination")
+        first = pagination is None or pagination.number == 1
+        if first and page.kind in ("person", "topic") and page.kind in page.context:
+            parts.append(self.pictures(page.context[page.kind]))
         return hash_text(*parts)
+
+    def pictures(self, item: Person | Topic) -> str:
+        """What a person's or topic's first page draws from all their entries, not only the
+        page's: the timeline (their dates), the people they appear with, and quotes."""
+        quotes = item.quotes if isinstance(item, Person) else []
+        return hash_text(
+            *(self._mark(e) for e in item.entries),
+            *(f"{e.url}\x1e{e.title}\x1e{e.date.isoformat()}\x1e{q.text}" for e, q in quotes),
+        )
+
+    def _mark(self, entry: Entry) -> str:
+        """An entry's date and people: what timelines and co-mentions count it by."""
+        key = id(entry)
+        if key not in self._marks:
+            people = "|".join(f"{p.name}\x1e{p.url}" for p in entry.people)
+            self._marks[key] = f"{entry.date.isoformat()}\x1d{people}"
+        return self._marks[key]
 
     def value(self, value: Any, bodies: bool, top: bool = False) -> str:
         kind = type(value)

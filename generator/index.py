@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from copy import copy
 from dataclasses import replace
 from datetime import date, timedelta
@@ -13,6 +13,7 @@ from typing import TypeVar
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
 from generator.model import Edition, Entry, Person, Site, Topic
+from generator.newsroom import Scan, apply_scan, local_day, mentioned_names
 from generator.slug import slugify
 
 # Slugs a list page's own sub-paths use; an entry, person or topic may not take them.
@@ -30,12 +31,15 @@ def build_index(
     drafts: bool = False,
     future: bool = True,
     now: float | None = None,
+    scans: Mapping[str, Scan] | None = None,
 ) -> Site:
     """Resolve every name, assign every URL, and refuse any two pages claiming one path.
 
     Drafts are left out unless `drafts`; entries dated after `now` (a POSIX time)
-    unless `future`.
+    unless `future`. `scans` (by entry path) add the people and topics each entry's text
+    mentions, link their first mentions and attribute its quotes.
     """
+    scans = scans or {}
     errors: list[DigestError] = []
     warnings: list[str] = []
     cutoff = float("inf") if future or now is None else now
@@ -49,8 +53,9 @@ def build_index(
     people_by_name = _Names(people, "person")
     topics_by_name = _Names(topics, "topic")
     for entry in shown:
-        entry.people = people_by_name.resolve_all(entry, entry.people_names, "people", errors)
-        entry.topics = topics_by_name.resolve_all(entry, entry.topic_names, "topics", errors)
+        people_names, topic_names = mentioned_names(entry, scans.get(entry.path))
+        entry.people = people_by_name.resolve_all(entry, people_names, "people", errors)
+        entry.topics = topics_by_name.resolve_all(entry, topic_names, "topics", errors)
     all_people = _assign_slugs(people_by_name.all(), "people", config, errors, warnings)
     all_topics = _assign_slugs(topics_by_name.all(), "topics", config, errors, warnings)
     for entry in shown:
@@ -59,6 +64,8 @@ def build_index(
             person.entries.append(entry)
         for topic in entry.topics:
             topic.entries.append(entry)
+        if entry.path in scans:
+            apply_scan(entry, scans[entry.path])  # after URLs: it links people's pages
     editions = _group_editions(shown, config)
     _check_unique_outputs(shown, errors)
     if errors:
@@ -82,7 +89,7 @@ class _Names:
         self.exact: dict[str, Named] = {}
         self.aliases: dict[str, list[Named]] = {}
         # Copies: index fills in slugs and entries, and the registry is reused across builds.
-        registered = [replace(item, entries=[]) for item in registered]
+        registered = [_fresh(item) for item in registered]
         for item in registered:
             self.items.append(item)
             self.exact[_key(item.name)] = item
@@ -130,6 +137,12 @@ class _Names:
 
     def all(self) -> list[Named]:
         return self.items
+
+
+def _fresh(item: Named) -> Named:
+    if isinstance(item, Person):
+        return replace(item, entries=[], quotes=[])  # type: ignore[return-value]
+    return replace(item, entries=[])
 
 
 @lru_cache(maxsize=65536)
@@ -199,17 +212,10 @@ def _place_entry(entry: Entry, config: Config, errors: list[DigestError]) -> Non
                 "rename the file or set another `slug:`",
             )
         )
-    day = _local_day(entry, config)
+    day = local_day(entry, config)
     folder = f"{day:%Y/%m/%d}/{entry.slug}/"
     entry.url = config.base_path + folder
     entry.output = folder + "index.html"
-
-
-def _local_day(entry: Entry, config: Config) -> date:
-    """The entry's day in the site's zone; parsing usually worked it out already."""
-    if entry.day is not None and entry.day_zone == config.timezone:
-        return entry.day
-    return entry.date.astimezone(config.tz).date()
 
 
 def _check_unique_outputs(entries: list[Entry], errors: list[DigestError]) -> None:
@@ -230,7 +236,7 @@ def _check_unique_outputs(entries: list[Entry], errors: list[DigestError]) -> No
 def _group_editions(entries: list[Entry], config: Config) -> list[Edition]:
     editions: dict[str, Edition] = {}
     for entry in entries:  # newest first, so each edition's entries are too
-        day = _local_day(entry, config)
+        day = local_day(entry, config)
         edition_id, start, end, title = _edition_of(day, config.edition)
         edition = editions.get(edition_id)
         if edition is None:

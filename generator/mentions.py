@@ -1,17 +1,19 @@
 """Find registry people and topics in an entry's text, and link each person's first mention.
 
-The matcher is a trie over word tokens, built once per registry: each text is tokenised once
-and every token costs one dictionary step per word of the longest name it could start, so
-the time per text does not grow with the registry.
+The matcher is a trie over word tokens, built once per registry, with two regular
+expressions compiled from the same names that find where a name may start: the trie checks
+only those places, so the time per text does not grow with the registry and most of it is
+spent inside the regex engine. Bodies are searched as HTML, so a match's offsets are the
+places to put its link.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
-from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -27,6 +29,7 @@ _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’ʼ][^\W_{_CJK}]+)*|\S")
 _POSSESSIVE = re.compile(r"['’ʼ][sS]$")
 _FOLD = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_CHUNK = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def tokenize(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """The key a text is matched by: accents, apostrophe styles and case folded."""
     return " ".join(_key(text[s:e]) for s, e in tokenize(text))
@@ -96,31 +100,38 @@ def _words(name: str) -> tuple[str, ...]:
     return tuple(name[s:e] for s, e in tokenize(name))
 
 
-def _surname(person: Person) -> tuple[str, ...]:
+def surname_of(person: Person) -> str:
     """The last word of a Western-style name, so `Bessent` alone finds Scott Bessent."""
     parts = person.name.split()
     while len(parts) > 2 and parts[-1].casefold() in _SUFFIXES:
         parts.pop()
     if len(parts) < 2 or any(re.search(f"[{_CJK}]", p) for p in parts):
-        return ()
-    return _words(parts[-1])
+        return ""
+    return parts[-1]
 
 
 class Matcher:
-    """A token trie over every person's and topic's names, built once per registry."""
+    """A token trie over every person's and topic's names, built once per registry.
+
+    Most texts are searched with two compiled regular expressions, one for people and one for
+    topics, which find where a name could start; the trie then checks just those places, so
+    the search runs at the regex engine's speed rather than one Python step per word.
+    """
 
     def __init__(self, people: Iterable[Person], topics: Iterable[Topic]) -> None:
         self._root = _Node()
+        self._depth = 1  # the most tokens any name has
         for person in people:
             for words in dict.fromkeys(_words(n) for n in (person.name, *person.aliases)):
                 self._add(_Name(person, tuple(map(_shape, words)), False, True))
-            surname = _surname(person)
+            surname = _words(surname_of(person))
             if surname:
                 self._add(_Name(person, tuple(map(_shape, surname)), False, False))
         for topic in topics:
             names = (topic.name, *topic.aliases, *topic.keywords)
             for words in dict.fromkeys(_words(n) for n in names):
                 self._add(_Name(topic, tuple(map(_shape, words)), True, True))
+        self._quick = _QuickSearch(self._all_names())
 
     def _add(self, name: _Name) -> None:
         if not name.shapes:
@@ -130,15 +141,111 @@ class Matcher:
             node = node.children.setdefault(shape.casefold(), _Node())
         if not any(n.target is name.target and n.shapes == name.shapes for n in node.names):
             node.names.append(name)
+            self._depth = max(self._depth, len(name.shapes))
 
-    def find(self, text: str) -> list[Mention]:
-        """Every leftmost-longest match of a person and of a topic, in text order."""
+    def _all_names(self) -> list[_Name]:
+        names, stack = [], [self._root]
+        while stack:
+            node = stack.pop()
+            names += node.names
+            stack += node.children.values()
+        return names
+
+    def find(self, text: str, *, html: bool = False) -> list[Mention]:
+        """Every leftmost-longest match of a person and of a topic, in text order.
+
+        With `html`, names inside tags, comments, scripts and styles are not matched.
+        """
+        hidden = _hidden_ranges(text) if html else None
+        data = self._quick.prepare(text)
+        if data is None:
+            return self._find_by_tokens(text, hidden)
+        people = self._find_people_quickly(text, data, hidden)
+        topics = self._find_topics_quickly(text, data.lower(), hidden)
+        # People before topics at the same place, as the token walk finds them.
+        return sorted(people + topics, key=lambda m: (m.start, m.topic is not None))
+
+    def _find_people_quickly(
+        self, text: str, data: bytes, hidden: list[tuple[int, int]] | None
+    ) -> list[Mention]:
+        """Check each place the people regex proposes; a match moves the search past it."""
+        pattern = self._quick.people
+        found: list[Mention] = []
+        pos = 0
+        while pattern is not None and (match := pattern.search(data, pos)):
+            start = pos = match.start()
+            pos += 1
+            people = self._check(text, start, hidden)[0]
+            if people:
+                found.append(self._person_mention(*people))
+                pos = found[-1].end
+        return found
+
+    def _find_topics_quickly(
+        self, text: str, lowered: bytes, hidden: list[tuple[int, int]] | None
+    ) -> list[Mention]:
+        """Check the places where a topic name the text holds starts, left to right."""
+        found: list[Mention] = []
+        floor = 0
+        for start in self._quick.topic_starts(lowered):
+            if start < floor:
+                continue
+            subjects = self._check(text, start, hidden)[1]
+            if subjects:
+                end, topics = subjects
+                found += [Mention(start, end, text[start:end], topic=t) for t in topics]
+                floor = end
+        return found
+
+    def _check(
+        self, text: str, start: int, hidden: list[tuple[int, int]] | None
+    ) -> tuple[
+        tuple[str, list[tuple[int, int]], int, int, list[_Name]] | None,
+        tuple[int, list[Topic]] | None,
+    ]:
+        """The longest person and topic names starting at `start`, if a token starts there."""
+        if hidden is not None and _is_hidden(text, start, hidden):
+            return None, None
+        spans, i = self._tokens_around(text, start)
+        if i is None:
+            return None, None
+        people, topics = self._longest(text, spans, [_key(text[s:e]) for s, e in spans], i)
+        person = (text, spans, i, *people) if people else None
+        return person, (spans[topics[0] - 1][1], topics[1]) if topics else None
+
+    def _tokens_around(self, text: str, start: int) -> tuple[list[tuple[int, int]], int | None]:
+        """Tokens from the word before `start` to as many words after as the longest name has.
+
+        Tokens never span white space, so tokenising from a word's start gives the same
+        tokens as tokenising the whole text.
+        """
+        chunk = start
+        while chunk and not text[chunk - 1].isspace():
+            chunk -= 1
+        begin = chunk
+        while begin and text[begin - 1].isspace():
+            begin -= 1
+        while begin and not text[begin - 1].isspace():
+            begin -= 1
+        end = start
+        for end_match in itertools.islice(_CHUNK.finditer(text, chunk), self._depth):
+            end = end_match.end()
+        spans = [(s + begin, e + begin) for s, e in tokenize(text[begin:end])]
+        index = next((k for k, (s, _) in enumerate(spans) if s == start), None)
+        return spans, index
+
+    def _find_by_tokens(self, text: str, hidden: list[tuple[int, int]] | None) -> list[Mention]:
+        """The same search one token at a time, for texts the regexes cannot read."""
         spans = tokenize(text)
         keys = [_key(text[s:e]) for s, e in spans]
         found: list[Mention] = []
         person_from = topic_from = 0  # token index where the next match of each kind may start
         for i in range(len(spans)):
             if i < person_from and i < topic_from:
+                continue
+            if keys[i] not in self._root.children:
+                continue
+            if hidden is not None and _is_hidden(text, spans[i][0], hidden):
                 continue
             people, topics = self._longest(text, spans, keys, i)
             if people and i >= person_from:
@@ -214,7 +321,7 @@ def build_matcher(people: Iterable[Person], topics: Iterable[Topic] = ()) -> Mat
 class Detection:
     """Who and what an entry mentions, resolved against the rest of the entry."""
 
-    texts: dict[str, str]  # field name -> the plain text searched
+    texts: dict[str, str]  # field name -> the text searched (HTML for the body)
     mentions: dict[str, list[Mention]]  # field name -> mentions, shared aliases resolved
     people: list[Person] = field(default_factory=list)  # in order of first mention
     topics: list[Topic] = field(default_factory=list)
@@ -223,31 +330,47 @@ class Detection:
     first_mention_offsets: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
-def detect(texts: Mapping[str, str], matcher: Matcher) -> Detection:
-    """Find mentions in every field; settle shared aliases by who else the entry names."""
-    raw = {name: matcher.find(text) for name, text in texts.items()}
-    named = {id(m.person): m.person for ms in raw.values() for m in ms if m.person}
+def detect(
+    texts: Mapping[str, str],
+    matcher: Matcher,
+    *,
+    html: Collection[str] = (),
+    named: Iterable[Person] = (),
+    excluded: Iterable[Person | Topic] = (),
+) -> Detection:
+    """Find mentions in every field; settle shared aliases by who else the entry names.
+
+    `html` lists the fields that hold HTML; `named` are people the entry names elsewhere
+    (its front matter); `excluded` are people and topics it is not about (`not_people:`).
+    """
+    raw = {name: matcher.find(text, html=name in html) for name, text in texts.items()}
+    out = {id(item) for item in excluded}
+    found = [m.person for ms in raw.values() for m in ms if m.person]
+    known = {id(p): p for p in [*named, *found] if id(p) not in out}
     detection = Detection(dict(texts), {})
     for name, mentions in raw.items():
-        resolved = [_resolve(m, named) for m in mentions]
+        resolved = [_resolve(m, known, out) for m in mentions]
         detection.mentions[name] = resolved
         for mention in resolved:
-            _record(detection, name, mention)
+            _record(detection, name, mention, out)
     return detection
 
 
-def _resolve(mention: Mention, named: dict[int, Person]) -> Mention:
-    """Pick the candidate a title fits, else the only one named outright, else the listed one."""
+def _resolve(mention: Mention, named: dict[int, Person], out: set[int]) -> Mention:
+    """Pick the only candidate left, the one a title fits, the only one named outright,
+    else the one who lists the alias."""
     if mention.person or not mention.candidates:
         return mention
+    left = [p for p in mention.candidates if id(p) not in out]
     title = mention.title.casefold()
-    by_title = [p for p in mention.candidates if title and _has_title(p, title)]
-    in_entry = [p for p in mention.candidates if id(p) in named]
-    for choice in (by_title, in_entry):
+    by_title = [p for p in left if title and _has_title(p, title)]
+    in_entry = [p for p in left if id(p) in named]
+    for choice in (left, by_title, in_entry):
         if len(choice) == 1:
             return _with_person(mention, choice[0])
-    if not in_entry and mention.preferred:
-        return _with_person(mention, mention.preferred)
+    preferred = mention.preferred
+    if not in_entry and preferred is not None and id(preferred) not in out:
+        return _with_person(mention, preferred)
     return mention
 
 
@@ -260,15 +383,17 @@ def _with_person(mention: Mention, person: Person) -> Mention:
     return Mention(mention.start, mention.end, mention.text, person, None, mention.candidates)
 
 
-def _record(detection: Detection, field_name: str, mention: Mention) -> None:
-    if mention.topic and all(t is not mention.topic for t in detection.topics):
-        detection.topics.append(mention.topic)
+def _record(detection: Detection, field_name: str, mention: Mention, out: set[int]) -> None:
+    topic = mention.topic
+    if topic and id(topic) not in out and all(t is not topic for t in detection.topics):
+        detection.topics.append(topic)
     person = mention.person
-    if person and person.name not in detection.first_mention_offsets:
+    if person and id(person) not in out and person.name not in detection.first_mention_offsets:
         detection.first_mention_offsets[person.name] = (field_name, mention.start)
         detection.people.append(person)
-    if not person and mention.candidates:
-        report = (mention.text, mention.candidates)
+    left = tuple(p for p in mention.candidates if id(p) not in out)
+    if not person and len(left) > 1:
+        report = (mention.text, left)
         if not any(_same_report(report, seen) for seen in detection.ambiguous):
             detection.ambiguous.append(report)
 
@@ -279,138 +404,242 @@ def _same_report(a: tuple[str, tuple[Person, ...]], b: tuple[str, tuple[Person, 
 
 
 def entry_texts(entry: Entry) -> dict[str, str]:
-    """The fields an entry names people in, as plain text."""
-    return {"title": entry.title, "summary": entry.summary, "body": html_text(entry.body).text}
+    """The fields an entry names people in: title and summary as text, the body as HTML."""
+    return {"title": entry.title, "summary": entry.summary, "body": str(entry.body)}
 
 
-def detect_entry(entry: Entry, matcher: Matcher) -> Detection:
+def detect_entry(
+    entry: Entry,
+    matcher: Matcher,
+    *,
+    named: Iterable[Person] = (),
+    excluded: Iterable[Person | Topic] = (),
+) -> Detection:
     """Detect mentions in an entry's title, summary and body."""
-    return detect(entry_texts(entry), matcher)
+    texts = entry_texts(entry)
+    return detect(texts, matcher, html={"body"}, named=named, excluded=excluded)
 
 
-# --- HTML: text nodes only, and where each character came from ---------------------------
+# --- the quick search: regular expressions that propose where a name may start -----------
 
-_MARKUP = re.compile(r"<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*>", re.DOTALL)
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
-_BLOCK = re.compile(
-    r"address|article|aside|blockquote|br|d[dlt]|div|fig(?:caption|ure)|footer|h[1-6r]|header"
-    r"|li|main|nav|ol|p|pre|section|table|t[dhr]|ul"
+_GAP = rb"[\s\x1c-\x1f?]*"  # between two tokens of a name: any white space, or none
+# The quick search reads text as ASCII with every other character as `?`, so curly
+# apostrophes and dashes, which names match as straight ones, are `?` there.
+_ATOMS = {"'": rb"['?]", "-": rb"[-?]", None: _GAP}
+# The quick search reads ASCII, and other characters as `?`: fine for the punctuation
+# blocks (UTF-8 lead bytes C2 and E2: dashes, quotes, no-break spaces), except for their few
+# characters that fold to an ASCII letter or digit (`ª`, `²`, `ℌ`, `①`). A text with any
+# other character (`é`, `Ａ`, other scripts) is searched token by token instead.
+_QUICK_BYTES = bytes(range(0xC0)) + b"\xc2\xe2"  # ASCII, continuation bytes, two blocks
+_FOLDS_TO_ASCII = (
+    re.compile(rb"\xc2[\xaa\xb2\xb3\xb9\xba\xbc-\xbe]"),
+    re.compile(rb"\xe2(?:\x81[\xb0-\xbf]|[\x82\x84\x85\x91-\x93])"),
 )
-_NOT_TEXT = frozenset({"script", "style", "template", "textarea"})
-_NOT_LINKABLE = frozenset({"a", "code", "pre", "kbd", "samp", "button", "label"})
+
+
+def _quick_readable(raw: bytes) -> bool:
+    """Whether UTF-8 text holds nothing the quick search would misread."""
+    if raw.translate(None, _QUICK_BYTES):
+        return False
+    return not any(pattern.search(raw) for pattern in _FOLDS_TO_ASCII)
+
+
+class _QuickSearch:
+    """Two alternations shaped as tries: people (capitalised as written, or in capitals)
+    and topics (any case, at the start of a word)."""
+
+    def __init__(self, names: Iterable[_Name]) -> None:
+        people: dict[str, list[list[str | None]]] = {}
+        topics: list[list[str | None]] = []
+        odd: list[list[str | None]] = []
+        self._other: set[str] = set()  # unusual characters of names the regexes leave out
+        for name in names:
+            keys = [shape.casefold() for shape in name.shapes]
+            if not all(k.isascii() for k in keys):
+                self._other |= {c for k in keys for c in k if not _needs_tokens(c)}
+                continue
+            atoms: list[str | None] = [None] * (2 * len(keys) - 1)
+            atoms[::2] = keys
+            atoms = [a for part in atoms for a in ([None] if part is None else part)]
+            if name.any_case:
+                (topics if atoms[0].isalnum() else odd).append(atoms)  # type: ignore[union-attr]
+                continue
+            first = name.shapes[0][0] if name.shapes[0][0].isascii() else atoms[0]
+            for variant in dict.fromkeys((first, first.upper())):  # type: ignore[union-attr]
+                people.setdefault(variant, []).append(atoms[1:])
+        branches = [
+            _atom(first) + b"(?i:" + _trie(rests) + b")" for first, rests in sorted(people.items())
+        ]
+        self.people = re.compile(b"(" + b"|".join(branches) + b")") if branches else None
+        # Topic names by their first word: a text holds the first words of few names, and
+        # its words say which far faster than a regex for all names could; each name then
+        # has a regex of its own that starts with a literal, which the engine finds fast.
+        self._topics: dict[bytes, list[_TopicName]] = {}
+        for atoms in topics + odd:
+            name = _TopicName.of(atoms)
+            self._topics.setdefault(name.first, []).append(name)
+        self._firsts = frozenset(self._topics) - {b""}
+
+    def topic_starts(self, lowered: bytes) -> list[int]:
+        """Where in the lower-cased text a topic name may start, in order."""
+        firsts = self._firsts.intersection(lowered.translate(_WORDS_ONLY).split())
+        starts: set[int] = set()
+        for first in [*firsts, b""]:  # b"": names with no word, such as `%`
+            for name in self._topics.get(first, ()):
+                starts.update(name.starts(lowered))
+        return sorted(starts)
+
+    def prepare(self, text: str) -> bytes | None:
+        """The text as the regexes read it, one byte per character; None if they cannot."""
+        if text.isascii():
+            return text.encode("ascii")
+        if any(c in text for c in self._other):
+            return None
+        if not _quick_readable(text.encode("utf-8", "surrogatepass")):
+            return None
+        return text.encode("ascii", "replace")
+
+
+_WORDS_ONLY = bytes(c if 0x30 <= c <= 0x39 or 0x61 <= c <= 0x7A else 0x20 for c in range(256))
 
 
 @dataclass(frozen=True)
-class _Run:
-    """One text node: its span in the plain text and the HTML offset of each character."""
+class _TopicName:
+    """A topic name or keyword as the quick search looks for it in lower-cased text."""
 
-    start: int
-    end: int
-    raw: tuple[int, ...]  # len == end - start + 1; the last is the node's end in the HTML
-    linkable: bool
-    in_link: bool
+    first: bytes  # its first word of letters and digits (b"" for a name of marks only)
+    pattern: re.Pattern[bytes]  # the name itself, starting with a literal for a fast search
+    word: bool  # starts with a letter or digit, so only at the start of a word
 
+    @classmethod
+    def of(cls, atoms: list[str | None]) -> _TopicName:
+        spelled = "".join(a or " " for a in atoms).encode("ascii")
+        words = spelled.translate(_WORDS_ONLY).split()
+        first = words[0] if words else b""
+        return cls(first, re.compile(_trie([atoms])), spelled[:1].isalnum())
 
-@dataclass(frozen=True)
-class HtmlText:
-    """The text of an HTML fragment, blocks separated by blank lines, mapped to the HTML."""
-
-    text: str
-    runs: tuple[_Run, ...]
-
-
-def html_text(body: str) -> HtmlText:
-    """Text nodes only, entities decoded; never tags, attributes, scripts or comments."""
-    chunks: list[str] = []
-    runs: list[_Run] = []
-    open_tags: dict[str, int] = {}
-    length = pos = 0
-    new_block = False
-    for match in [*_MARKUP.finditer(body), None]:
-        stop = match.start() if match else len(body)
-        if pos < stop and not any(open_tags.get(t) for t in _NOT_TEXT):
-            if new_block and chunks:
-                chunks.append("\n\n")  # blocks never run together into one sentence
-                length += 2
-            new_block = False
-            text, raw = _decode(body, pos, stop)
-            linkable = not any(open_tags.get(t) for t in _NOT_LINKABLE)
-            runs.append(_Run(length, length + len(text), raw, linkable, bool(open_tags.get("a"))))
-            chunks.append(text)
-            length += len(text)
-        if match is None:
-            break
-        pos = match.end()
-        tag = (match.group(2) or "").lower()
-        if match.group(1):
-            open_tags[tag] = max(0, open_tags.get(tag, 0) - 1)
-        elif tag and not match.group(0).endswith("/>"):
-            open_tags[tag] = open_tags.get(tag, 0) + 1
-        new_block = new_block or bool(_BLOCK.fullmatch(tag))
-    return HtmlText("".join(chunks), tuple(runs))
+    def starts(self, lowered: bytes) -> list[int]:
+        found, pos = [], 0
+        while match := self.pattern.search(lowered, pos):
+            pos = match.start() + 1
+            if not (self.word and match.start() and lowered[match.start() - 1 : pos - 1].isalnum()):
+                found.append(match.start())
+        return found
 
 
-def _decode(body: str, start: int, stop: int) -> tuple[str, tuple[int, ...]]:
-    """Unescape one text node, remembering the HTML offset of every character."""
-    out: list[str] = []
-    where: list[int] = []
-    pos = start
-    for entity in _ENTITY.finditer(body, start, stop):
-        out.append(body[pos : entity.start()])
-        where += range(pos, entity.start())
-        value = html.unescape(entity.group())
-        out.append(value)
-        where += [entity.start()] * len(value)
-        pos = entity.end()
-    out.append(body[pos:stop])
-    where += [*range(pos, stop), stop]
-    return "".join(out), tuple(where)
+def _needs_tokens(char: str) -> bool:
+    """Whether a text holding this character is searched token by token anyway."""
+    return not _quick_readable(char.encode("utf-8", "surrogatepass"))
+
+
+def _atom(atom: str | None) -> bytes:
+    return _ATOMS.get(atom) or re.escape(atom.encode("ascii"))  # type: ignore[union-attr]
+
+
+def _trie(sequences: Iterable[list[str | None]]) -> bytes:
+    """One alternation of many sequences sharing their prefixes: a few steps per place."""
+    root: dict[Any, dict] = {}
+    for sequence in sequences:
+        node = root
+        for atom in sequence:
+            node = node.setdefault(atom, {})
+        node[""] = {}
+    return _pattern(root)
+
+
+def _pattern(node: dict[Any, dict]) -> bytes:
+    atoms = sorted((a for a in node if a != ""), key=lambda a: (a is None, a or ""))
+    parts = [_atom(a) + _pattern(node[a]) for a in atoms]
+    if not parts:
+        return b""
+    body = parts[0] if len(parts) == 1 else b"(?:" + b"|".join(parts) + b")"
+    return b"(?:" + body + b")?" if "" in node else body
+
+
+# --- HTML: what is text, and linking the first mention ------------------------------------
+
+_HIDDEN = re.compile(
+    r"<!--.*?(?:-->|\Z)|<(script|style|template|textarea)\b.*?(?:</\1\s*>|\Z)",
+    re.DOTALL | re.IGNORECASE,
+)
+_BLOCK = re.compile(
+    r"</?(?:address|article|aside|blockquote|br|d[dlt]|div|fig(?:caption|ure)|footer|h[1-6r]"
+    r"|header|li|main|nav|ol|p|pre|section|table|t[dhr]|ul)\b[^>]*>",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^>]*>")
+_BLANK = re.compile(r"\s*\n\s*\n\s*")
+_NOT_LINKABLE = re.compile(r"<(/?)(a|code|pre|kbd|samp|button|label)\b[^>]*>", re.IGNORECASE)
+
+
+def _hidden_ranges(body: str) -> list[tuple[int, int]]:
+    """Comments, scripts and styles: HTML whose text is not read."""
+    return [m.span() for m in _HIDDEN.finditer(body)] if "<" in body else []
+
+
+def _is_hidden(body: str, pos: int, ranges: list[tuple[int, int]]) -> bool:
+    """Inside a tag (an attribute, say) or inside a comment, script or style."""
+    if body.rfind("<", 0, pos) > body.rfind(">", 0, pos):
+        return True
+    return any(start <= pos < end for start, end in ranges)
+
+
+def html_text(body: str) -> str:
+    """Text only, entities decoded, blocks apart by a blank line; never tags or scripts."""
+    text = _TAG.sub("", _BLOCK.sub("\n\n", _HIDDEN.sub("", body)))
+    return _BLANK.sub("\n\n", html.unescape(text)).strip()
 
 
 def paragraphs(body: str) -> list[str]:
     """The plain text of each block of an HTML body, whitespace collapsed."""
-    text = html_text(body).text
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return [" ".join(p.split()) for p in html_text(body).split("\n\n") if p.strip()]
+
+
+def first_mentions(body_html: str, detection: Detection) -> list[tuple[Person, int, int]]:
+    """Each person's first body mention that may become a link, as offsets into the HTML.
+
+    A mention inside an existing link counts as linked; one inside code is passed over
+    for the person's next mention.
+    """
+    if detection.texts.get("body") != body_html:
+        raise ValueError("the detection was made from a different body")
+    wanted = {id(p) for p in detection.people}
+    done: set[int] = set()
+    found = []
+    for mention in detection.mentions.get("body", []):
+        person = mention.person
+        if person is None or id(person) not in wanted or id(person) in done:
+            continue
+        inside = _open_elements(body_html, mention.start)
+        if "a" not in inside and inside:
+            continue
+        done.add(id(person))
+        if not inside:
+            found.append((person, mention.start, mention.end))
+    return found
+
+
+def _open_elements(body: str, pos: int) -> set[str]:
+    """Which of a, code, pre, kbd, samp, button and label are open at `pos`."""
+    depth: dict[str, int] = {}
+    for match in _NOT_LINKABLE.finditer(body, 0, pos):
+        name = match.group(2).lower()
+        depth[name] = depth.get(name, 0) + (-1 if match.group(1) else 1)
+    return {name for name, n in depth.items() if n > 0}
 
 
 def link_first_mentions(
     body_html: str, detection: Detection, url_for: Callable[[Person], str] | None = None
 ) -> Markup:
     """Wrap each person's first body mention in a link; the text itself is left unchanged."""
-    page = html_text(body_html)
-    if page.text != detection.texts.get("body"):
-        raise ValueError("the detection was made from a different body")
     url_for = url_for or (lambda person: person.url)
-    starts = [run.start for run in page.runs]
-    links: list[tuple[int, int, str]] = []
-    done: set[str] = set()
-    for mention in detection.mentions.get("body", []):
-        person = mention.person
-        if person is None or person.name in done:
-            continue
-        run = _run_of(page.runs, starts, mention)
-        if run is None or not (run.linkable or run.in_link):
-            continue  # across inline markup, or in code: try their next mention
-        done.add(person.name)
-        url = url_for(person)
-        if run.linkable and url:
-            links.append((_raw(run, mention.start), _raw(run, mention.end), url))
-    return Markup(_splice(body_html, links))
+    spots = [(s, e, url_for(p)) for p, s, e in first_mentions(body_html, detection)]
+    return Markup(splice_links(body_html, [spot for spot in spots if spot[2]]))
 
 
-def _run_of(runs: tuple[_Run, ...], starts: list[int], mention: Mention) -> _Run | None:
-    index = bisect_right(starts, mention.start) - 1
-    if index < 0:
-        return None
-    run = runs[index]
-    return run if mention.end <= run.end else None
-
-
-def _raw(run: _Run, offset: int) -> int:
-    return run.raw[offset - run.start]
-
-
-def _splice(body: str, links: list[tuple[int, int, str]]) -> str:
+def splice_links(body: str, links: Iterable[tuple[int, int, str]]) -> str:
+    """Wrap each (start, end) span of the HTML in a link to its URL."""
+    body = str(body)  # slices of Markup are Markup objects, and slow to make
     out: list[str] = []
     pos = 0
     for start, end, url in sorted(links):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 
@@ -74,6 +74,7 @@ class Proposal:
     count: int  # occurrences of the full name
     entries: int  # how many texts it appeared in
     role: str | None = None
+    first: int = field(default=0, compare=False)  # the index of the first text naming it
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -90,7 +91,8 @@ def propose_people(
     spellings: dict[str, Counter[str]] = {}  # folded name -> its spellings
     entries: Counter[str] = Counter()
     roles: dict[str, Counter[str]] = {}
-    for text in texts:
+    first: dict[str, int] = {}
+    for index, text in enumerate(texts):
         seen = set()
         for name, role in _candidates(text, lowercase):
             if _known(name, matcher):
@@ -98,11 +100,12 @@ def propose_people(
             key = fold(name)
             spellings.setdefault(key, Counter())[name] += 1
             seen.add(key)
+            first.setdefault(key, index)
             if role:
                 roles.setdefault(key, Counter())[role] += 1
         entries.update(seen)
     found = [
-        Proposal(_spelling(names), names.total(), entries[key], _top(roles.get(key)))
+        Proposal(_spelling(names), names.total(), entries[key], _top(roles.get(key)), first[key])
         for key, names in spellings.items()
         if names.total() >= min_count
     ]

@@ -7,6 +7,7 @@ person named in the sentence before, and never when the speaker is someone unnam
 
 from __future__ import annotations
 
+import html
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ _CLAUSE_WORDS = _vocabulary("and but which that where who when while as because 
 _PASSIVE = _vocabulary("when if as was were being been is are")
 _PRONOUNS = frozenset({"he", "she"})
 _OPENERS = '“"‘«('
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,19 @@ def paragraphs_of(body_html: str) -> list[str]:
 
 def quotes_of_entry(entry: Entry, matcher: Matcher) -> list[Quote]:
     """Every direct quotation in an entry's body, with its speaker where one is named."""
+    if not has_quote_marks(entry.body):
+        return []  # most bodies: no need to take the HTML apart
     return extract_quotes(paragraphs_of(entry.body), matcher)
+
+
+def has_quote_marks(body_html: str) -> bool:
+    """Whether the text of a body (not its attributes) has an opening quotation mark."""
+    if "“" in body_html or "«" in body_html:
+        return True
+    if "&" not in body_html and body_html.count('"') == 2 * body_html.count('="'):
+        return False  # every straight quote delimits an attribute
+    text = _TAG.sub("", body_html)
+    return any(mark in html.unescape(text) for mark in _PAIRS)
 
 
 def extract_quotes(texts: Sequence[str], matcher: Matcher) -> list[Quote]:

@@ -1,4 +1,4 @@
-"""Parse and render many files at once, on every core when there are enough of them.
+"""Parse, scan and render many files at once, on every core when there are enough of them.
 
 Workers are forked, so they share the already-built site and templates without
 pickling them; only file names go in and entries or page bytes come back.
@@ -21,8 +21,11 @@ from generator.model import Entry, Page
 if TYPE_CHECKING:
     import jinja2
 
+    from generator.newsroom import Scan, Scanner
+
 # Below this many items a pool costs more than it saves.
 PARALLEL_PARSE = 200
+PARALLEL_SCAN = 400
 PARALLEL_RENDER = 400
 
 T = TypeVar("T")
@@ -36,37 +39,64 @@ def workers() -> int:
 
 
 def parse_all(
-    sources: Sequence[SourceFile], config: Config
-) -> tuple[list[Entry], list[DigestError]]:
-    """Parse entry files, collecting every error rather than stopping at the first."""
-    results = _map(
-        _parse_chunk, sources, PARALLEL_PARSE, {"tz": config.tz, "safe": config.safe_mode}
-    )
+    sources: Sequence[SourceFile],
+    config: Config,
+    scanner: Scanner | None = None,
+    drafts: bool = False,
+) -> tuple[list[Entry], list[DigestError], dict[str, Scan]]:
+    """Parse entry files, collecting every error rather than stopping at the first.
+
+    With a scanner, each new entry the site will show is scanned in the same worker while
+    it is at hand; the scans come back by entry path.
+    """
+    shared = {"tz": config.tz, "safe": config.safe_mode, "scanner": scanner, "drafts": drafts}
     entries: list[Entry] = []
     errors: list[DigestError] = []
-    for chunk_entries, chunk_errors in results:
+    scans: dict[str, Scan] = {}
+    for chunk_entries, chunk_errors, chunk_scans in _map(
+        _parse_chunk, sources, PARALLEL_PARSE, shared
+    ):
         entries.extend(chunk_entries)
         errors.extend(chunk_errors)
-    return entries, errors
+        scans.update(chunk_scans)
+    return entries, errors, scans
 
 
-def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError]]:
+def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError], dict[str, Scan]]:
     from generator.parse import parse_entry
 
     entries: list[Entry] = []
     errors: list[DigestError] = []
+    scans: dict[str, Scan] = {}
+    scanner = _job["scanner"]
     for i in span:
         source = _job["items"][i]
         try:
             data = source.path.read_bytes()
-            entries.append(parse_entry(source.rel, data, _job["tz"], safe=_job["safe"]))
+            entry = parse_entry(source.rel, data, _job["tz"], safe=_job["safe"])
         except DigestError as exc:
             errors.append(exc)
         except BuildFailed as exc:
             errors.extend(exc.errors)
         except OSError as exc:
             errors.append(DigestError(f"cannot read the file: {exc.strerror}", source.rel))
-    return entries, errors
+        else:
+            entries.append(entry)
+    if scanner is not None:  # after the chunk's parsing: scanning runs faster all together
+        for entry in entries:
+            if _job["drafts"] or not entry.draft:
+                scans[entry.path] = scanner.scan(entry)
+    return entries, errors, scans
+
+
+def scan_all(entries: Sequence[Entry], scanner: Scanner) -> list[Scan]:
+    """Read parsed entries for mentions and quotes; the scans come back in the same order."""
+    chunks = _map(_scan_chunk, entries, PARALLEL_SCAN, {"scanner": scanner})
+    return [scan for chunk in chunks for scan in chunk]
+
+
+def _scan_chunk(span: range) -> list[Scan]:
+    return [_job["scanner"].scan(_job["items"][i]) for i in span]
 
 
 def render_all(

@@ -1,4 +1,5 @@
-"""Mentions: the matcher's rules, HTML, linking, and precision and recall on the newsroom set."""
+"""Mentions: the matcher's rules, the quick search, HTML, linking, and precision and recall
+on the newsroom set."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def test_newsroom_reports_shared_surnames_it_cannot_settle() -> None:
 def test_bylines_are_not_mentions() -> None:
     entry = load_newsroom().entries["11_sentence_start.txt"]  # by Martha Rice
     assert "Martha Rice" in entry.authors
-    assert "Martha Rice" not in html_text(entry.body).text
+    assert "Martha Rice" not in html_text(entry.body)
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="the seed article is not on this machine")
@@ -283,12 +284,12 @@ def test_html_text_skips_tags_attributes_and_scripts_and_decodes_entities() -> N
         '<p title="Donald Trump">Trump&rsquo;s call</p>'
         "<script>var Trump = 1;</script><!-- Trump --><p>&amp; more</p>"
     )
-    assert html_text(body).text == "Trump’s call\n\n& more"
+    assert html_text(body) == "Trump’s call\n\n& more"
     assert paragraphs(body) == ["Trump’s call", "& more"]
 
 
 def link(body: str, people: list[Person]) -> str:
-    detection = detect({"body": html_text(body).text}, build_matcher(people))
+    detection = detect({"body": body}, build_matcher(people), html={"body"})
     return str(link_first_mentions(body, detection))
 
 
@@ -338,10 +339,47 @@ def test_find_never_raises_and_spans_are_the_matched_text(text: str) -> None:
     assert found == MATCHER.find(text)  # deterministic
 
 
+# The quick search (regexes proposing where names start) must find exactly what the
+# token-by-token walk finds, whatever the text: marks, apostrophes, dashes, odd spaces.
+QUICK = build_matcher(
+    [*REGISTRY, person("Aidan O'Brien"), person("Jean-Luc Picard", "Picard"), person("de Gaulle")],
+    [
+        Topic(name="Tariffs", keywords=("tariff", "145%", "trade war")),
+        Topic(name="US–China relations", keywords=("china", "us-china")),
+        Topic(name="Marks", keywords=("#metoo", "%")),
+    ],
+)
+PIECES = st.sampled_from(
+    [
+        *("Trump", "TRUMP", "trump", "Lara", "Xi", "XI", "Jinping", "President", "O’Brien"),
+        *("O'Brien", "Aidan", "Jean‑Luc", "Jean-Luc", "Picard", "de", "Gaulle", "tariff"),
+        *("TARIFF", "145", "%", "trade", "war", "china", "US", "–", "-", "#", "metoo", "’s"),
+        *("'s", " ", "\n", "\n\n", "\u00a0", "<p>", "</p>", '<a href="/Trump">', "</a>", "."),
+        *(",", "(", "_", "?", "é", "习", "²"),
+    ]
+)
+MIXED = st.lists(st.one_of(PIECES, st.text(max_size=3)), max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(MIXED)
+def test_the_quick_search_finds_what_the_token_walk_finds(text: str) -> None:
+    assert QUICK.find(text) == QUICK._find_by_tokens(text, None)
+
+
+def test_html_search_skips_attributes_comments_and_scripts() -> None:
+    body = (
+        '<p title="Lara Trump">x</p><!-- Trump --><script>var Trump;</script>'
+        '<p><a href="/people/donald-trump/">Trump</a> and Lara Trump</p>'
+    )
+    found = names(build_matcher(TRUMPS).find(body, html=True))
+    assert found == [("Trump", None), ("Lara Trump", "Lara Trump")]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(TEXT.map(lambda t: render_plain_text([t])), TAGS), max_size=8))
 def test_linking_only_adds_links(parts: list[str]) -> None:
     body = "".join(parts)
-    detection = detect({"body": html_text(body).text}, MATCHER)
+    detection = detect({"body": body}, MATCHER, html={"body"})
     linked = str(link_first_mentions(body, detection))
     assert _TAG.sub("", linked) == _TAG.sub("", body)

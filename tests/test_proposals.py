@@ -14,7 +14,7 @@ from tests.test_mentions import REPO, SEED, load_newsroom, person
 
 
 def seed_text() -> str:
-    return html_text(parse_entry("seed.txt", SEED.read_bytes(), ZoneInfo("UTC")).body).text
+    return html_text(parse_entry("seed.txt", SEED.read_bytes(), ZoneInfo("UTC")).body)
 
 
 def proposed(*texts: str, people=()) -> list[str]:
@@ -46,7 +46,7 @@ def test_seed_with_the_demo_registry_proposes_nobody() -> None:
 
 def test_newsroom_with_its_registry_proposes_nobody() -> None:
     newsroom = load_newsroom()
-    texts = [html_text(e.body).text for e in newsroom.entries.values()]
+    texts = [html_text(e.body) for e in newsroom.entries.values()]
     assert proposed(*texts, people=newsroom.people) == []
 
 

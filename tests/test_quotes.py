@@ -11,7 +11,13 @@ from generator.markup import render_markdown
 from generator.mentions import Matcher, build_matcher, fold
 from generator.model import Person
 from generator.parse import parse_entry
-from generator.quotes import Quote, extract_quotes, paragraphs_of, quotes_of_entry
+from generator.quotes import (
+    Quote,
+    extract_quotes,
+    has_quote_marks,
+    paragraphs_of,
+    quotes_of_entry,
+)
 from generator.registry import parse_people
 from tests.test_mentions import REPO, SEED, Newsroom, load_newsroom, person
 
@@ -213,3 +219,17 @@ def test_markdown_bodies_work_through_their_typographic_quotes() -> None:
 def test_quotes_are_plain_data() -> None:
     okafor = Person(name="Ruth Okafor")
     assert asdict(Quote(okafor, "Never", 0))["text"] == "Never"
+
+
+@pytest.mark.parametrize(
+    ("body", "marks"),
+    [
+        ('<p><a href="/x" title="y">No quotes</a> here.</p>', False),
+        ("<p>“Yes,” she said.</p>", True),
+        ("<p>« Oui », dit-elle.</p>", True),
+        ('<p>"Straight," she said.</p>', True),
+        ("<p>&ldquo;Encoded,&rdquo; she said.</p>", True),
+    ],
+)
+def test_bodies_without_quotation_marks_are_not_taken_apart(body: str, marks: bool) -> None:
+    assert has_quote_marks(body) is marks

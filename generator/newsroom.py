@@ -1,0 +1,237 @@
+"""Newsroom intelligence in the build: whom and what each entry mentions, and what they said.
+
+`Scanner.scan` reads one entry against the registries and returns a `Scan` of plain names
+and offsets, which the builder caches per entry and registry. Index then applies each scan
+once people have URLs (`apply_scan`): mentioned people and topics join the entry, the first
+mention of each person in the body links to their page, and quotes go to their speakers.
+Render gives the person and topic pages it is about to write their pictures
+(`add_pictures`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup
+
+from generator.charts import count_by_period, timeline_svg
+from generator.config import Config
+from generator.digests import hash_text
+from generator.mentions import (
+    build_matcher,
+    detect_entry,
+    first_mentions,
+    fold,
+    html_text,
+    splice_links,
+    surname_of,
+)
+from generator.model import Entry, Page, Person, Topic
+from generator.proposals import propose_people
+from generator.quotes import Quote, quotes_of_entry
+
+OFTEN_WITH = 8  # how many co-mentioned people a person's page lists
+
+
+@dataclass(frozen=True)
+class Said:
+    """A quotation as cached: the speaker's registry name, or None when nobody is named."""
+
+    speaker: str | None
+    text: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What reading one entry found, as plain data that pickles small and stays valid
+    for as long as the entry's bytes and the registries are the same."""
+
+    people: tuple[str, ...] = ()  # registry names in order of first mention
+    topics: tuple[str, ...] = ()
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (alias as written, candidates)
+    links: tuple[tuple[str, int, int], ...] = ()  # (person, start, end) in the body's HTML
+    quotes: tuple[Said, ...] = ()
+    unknown: tuple[tuple[str, str], ...] = ()  # ("not_people", name) that names nobody
+
+
+class Scanner:
+    """The registries compiled once, then read against entry after entry."""
+
+    def __init__(self, people: Sequence[Person], topics: Sequence[Topic]) -> None:
+        self.matcher = build_matcher(people, topics)
+        self._people = _Lookup(people)
+        self._topics = _Lookup(topics)
+
+    def scan(self, entry: Entry) -> Scan:
+        """Find the people and topics an entry mentions, where to link them, and its quotes."""
+        named = [p for name in entry.people_names for p in self._people.only(name)]
+        excluded: list[Person | Topic] = []
+        unknown = []
+        for key, names, lookup in (
+            ("not_people", entry.not_people, self._people),
+            ("not_topics", entry.not_topics, self._topics),
+        ):
+            for name in names:
+                found = lookup.every(name)
+                excluded += found
+                unknown += [] if found else [(key, name)]
+        found = detect_entry(entry, self.matcher, named=named, excluded=excluded)
+        links = first_mentions(str(entry.body), found)
+        quotes = quotes_of_entry(entry, self.matcher)
+        return Scan(
+            people=tuple(p.name for p in found.people),
+            topics=tuple(t.name for t in found.topics),
+            ambiguous=tuple((text, tuple(p.name for p in who)) for text, who in found.ambiguous),
+            links=tuple((p.name, start, end) for p, start, end in links),
+            quotes=tuple(Said(q.person.name if q.person else None, q.text, q.paragraph_index)
+                         for q in quotes),
+            unknown=tuple(unknown),
+        )  # fmt: skip
+
+
+class _Lookup:
+    """Registry names and aliases, folded as the matcher folds them."""
+
+    def __init__(self, items: Iterable[Person] | Iterable[Topic]) -> None:
+        self._names: dict[str, Person | Topic] = {}
+        self._aliases: dict[str, list[Person | Topic]] = {}
+        self._surnames: dict[str, list[Person | Topic]] = {}
+        for item in items:
+            self._names.setdefault(fold(item.name), item)
+            for alias in item.aliases:
+                self._aliases.setdefault(fold(alias), []).append(item)
+            if isinstance(item, Person) and (surname := surname_of(item)):
+                self._surnames.setdefault(fold(surname), []).append(item)
+
+    def every(self, name: str) -> list:
+        """Whoever the name may mean, as the text would: `not_people: [Trump]` rules out
+        every Trump, those listing the alias and those whose surname it is."""
+        key = fold(name)
+        if key in self._names:
+            return [self._names[key]]
+        return list(
+            {id(i): i for i in self._aliases.get(key, []) + self._surnames.get(key, [])}.values()
+        )
+
+    def only(self, name: str) -> list:
+        """The one a front-matter name means, as index resolves it: a name, or an alias
+        just one item lists."""
+        key = fold(name)
+        if key in self._names:
+            return [self._names[key]]
+        found = self._aliases.get(key, [])
+        return found if len(found) == 1 else []
+
+
+def mentioned_names(entry: Entry, scan: Scan | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The people and topics an entry is indexed under: its front matter's, then the text's."""
+    if scan is None:
+        return entry.people_names, entry.topic_names
+    return (*entry.people_names, *scan.people), (*entry.topic_names, *scan.topics)
+
+
+def apply_scan(entry: Entry, scan: Scan) -> None:
+    """Link first mentions and attribute quotes; index calls this once people have URLs.
+
+    The linked body is what the entry's page shows, so its hash, which the page's
+    fingerprint covers, takes in where the links are and where they point.
+    """
+    people = {p.name: p for p in entry.people}
+    links = sorted(
+        (start, end, people[name].url)
+        for name, start, end in scan.links
+        if name in people and people[name].url
+    )
+    if links:
+        entry.body = Markup(splice_links(entry.body, links))
+        entry.body_hash = hash_text(entry.body_hash, *(f"{s}:{e}:{url}" for s, e, url in links))
+    entry.quotes = [
+        Quote(people.get(said.speaker) if said.speaker else None, said.text, said.paragraph)
+        for said in scan.quotes
+    ]
+    for quote in entry.quotes:
+        if quote.person is not None:
+            quote.person.quotes.append((entry, quote))
+
+
+Note = tuple[str, int | None, str]  # path, line, message: what `digest check` lists
+
+
+def scan_notes(entries: Iterable[Entry], scans: Mapping[str, Scan]) -> list[Note]:
+    """A note for each shared alias an entry uses that nothing settles, and for each
+    `not_people:` or `not_topics:` name that names nobody."""
+    notes = []
+    for entry in sorted(entries, key=lambda e: e.path):
+        scan = scans.get(entry.path) or Scan()
+        for alias, candidates in scan.ambiguous:
+            who = " or ".join(candidates)
+            notes.append(
+                (entry.path, None, f"{alias!r} could mean {who} — name them in full or add people:")
+            )
+        for key, name in scan.unknown:
+            registry = "people" if key == "not_people" else "topics"
+            message = f"`{key}`: {name!r} is not in content/{registry}.yaml"
+            notes.append((entry.path, entry.line_of(key), message))
+    return notes
+
+
+def unregistered_notes(entries: Iterable[Entry], people: Iterable[Person]) -> list[Note]:
+    """(path, message) for each name the texts repeat that is nobody's in the registry,
+    at the oldest entry naming it; names with a page of their own are listed already."""
+    people = list(people)
+    ordered = sorted(entries, key=lambda e: e.order)
+    texts = [f"{e.title}\n\n{html_text(e.body)}" for e in ordered]
+    listed = {fold(p.name) for p in people}
+    notes = []
+    for proposal in propose_people(texts, [p for p in people if p.registered], min_count=2):
+        if fold(proposal.name) not in listed:
+            where = ordered[proposal.first].path
+            counts = f"{proposal.count} times in {_plural(proposal.entries, 'entry', 'entries')}"
+            message = f"{proposal.name!r} is named {counts} but is not in content/people.yaml"
+            notes.append((where, None, message))
+    return notes
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# --- pictures --------------------------------------------------------------------------
+
+
+def add_pictures(pages: Iterable[Page], config: Config) -> None:
+    """Give the first page of each person and topic about to be rendered its timeline,
+    and a person's page the people they appear with most."""
+    for page in pages:
+        pagination = page.context.get("pagination")
+        if page.kind not in ("person", "topic") or (pagination and pagination.number != 1):
+            continue
+        subject = page.context[page.kind]
+        timeline = count_by_period(local_day(e, config) for e in subject.entries)
+        page.context["timeline"] = timeline_svg(timeline, subject.name) if timeline else None
+        if page.kind == "person":
+            page.context["often_with"] = co_mentions(subject)
+
+
+def local_day(entry: Entry, config: Config) -> date:
+    """The entry's day in the site's zone, as its URL and edition have it."""
+    if entry.day is not None and entry.day_zone == config.timezone:
+        return entry.day
+    return entry.date.astimezone(config.tz).date()
+
+
+def co_mentions(person: Person, limit: int = OFTEN_WITH) -> list[tuple[Person, int]]:
+    """The people most often in the same entries as this one, most first, then by surname."""
+    counts: Counter[int] = Counter()
+    people: dict[int, Person] = {}
+    for entry in person.entries:
+        for other in entry.people:
+            if other is not person:
+                counts[id(other)] += 1
+                people[id(other)] = other
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], people[kv[0]].sort_key))
+    return [(people[key], n) for key, n in ranked[:limit]]
