@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from generator.config import Config
 from generator.feeds import feed_url, plan_feeds, plan_sitemap
 from generator.index import people_counts, topic_counts
-from generator.model import Page, Pagination, Site
+from generator.model import Page, Pagination, Person, Site, Topic
 from generator.related import related_entries
 
 T = TypeVar("T")
@@ -40,34 +40,29 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
     pages.extend(plan_entries(site))
     pages.extend(plan_editions(site))
     for person in site.people:
-        topics = topic_counts(person.entries)
         pages.extend(
-            _paginate(
-                person.url, person.output[: -len("index.html")], person.entries, config,
-                "person.html", person.name, "person",
-                lambda chunk, person=person, topics=topics: {
-                    "person": person, "entries": chunk, "topics": topics,
-                    "feed_url": feed_url(person.url), "feed_title": person.name,
-                },
-                shallow=frozenset({"person"}),
-            )
-        )  # fmt: skip
+            _plan_subject(person, "person", "topics", topic_counts(person.entries), config)
+        )
     for topic in site.topics:
-        people = people_counts(topic.entries)
-        pages.extend(
-            _paginate(
-                topic.url, topic.output[: -len("index.html")], topic.entries, config,
-                "topic.html", topic.name, "topic",
-                lambda chunk, topic=topic, people=people: {
-                    "topic": topic, "entries": chunk, "people": people,
-                    "feed_url": feed_url(topic.url), "feed_title": topic.name,
-                },
-                shallow=frozenset({"topic"}),
-            )
-        )  # fmt: skip
+        pages.extend(_plan_subject(topic, "topic", "people", people_counts(topic.entries), config))
     pages.extend(plan_feeds(site, config))
     pages.extend(plan_sitemap(site, config))
     return pages
+
+
+def _plan_subject(
+    item: Person | Topic, kind: str, side_key: str, side: list[Any], config: Config
+) -> list[Page]:
+    """A person's or topic's pages: its entries, paginated, with the other side's counts."""
+    return _paginate(
+        item.url, item.output[: -len("index.html")], item.entries, config,
+        f"{kind}.html", item.name, kind,
+        lambda chunk: {
+            kind: item, "entries": chunk, side_key: side,
+            "feed_url": feed_url(item.url), "feed_title": item.name,
+        },
+        shallow=frozenset({kind}),
+    )  # fmt: skip
 
 
 def plan_home(site: Site, config: Config) -> list[Page]:
