@@ -1,10 +1,10 @@
 """Find registry people and topics in an entry's text, and link each person's first mention.
 
-The matcher is a trie over word tokens, built once per registry, with two regular
-expressions compiled from the same names that find where a name may start: the trie checks
-only those places, so the time per text does not grow with the registry and most of it is
-spent inside the regex engine. Bodies are searched as HTML, so a match's offsets are the
-places to put its link.
+The matcher is a trie over word tokens, built once per registry. A quick search finds the
+few places where a name may start (the text's words that begin a registry name, by set
+lookups and literal searches inside the regex engine) and the trie checks just those, so
+the time per text does not grow with the registry. Bodies are searched as HTML, so a
+match's offsets are the places to put its link.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator.model import Entry, Person, Topic
+from generator.quicksearch import QuickSearch
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # One token per CJK character (those scripts put no spaces between names and the words
@@ -131,7 +132,7 @@ class Matcher:
             names = (topic.name, *topic.aliases, *topic.keywords)
             for words in dict.fromkeys(_words(n) for n in names):
                 self._add(_Name(topic, tuple(map(_shape, words)), True, True))
-        self._quick = _QuickSearch(self._all_names())
+        self._quick = QuickSearch((n.shapes, n.any_case) for n in self._all_names())
 
     def _add(self, name: _Name) -> None:
         if not name.shapes:
@@ -168,17 +169,16 @@ class Matcher:
     def _find_people_quickly(
         self, text: str, data: bytes, hidden: list[tuple[int, int]] | None
     ) -> list[Mention]:
-        """Check each place the people regex proposes; a match moves the search past it."""
-        pattern = self._quick.people
+        """Check the places where a person's name may start, left to right."""
         found: list[Mention] = []
-        pos = 0
-        while pattern is not None and (match := pattern.search(data, pos)):
-            start = pos = match.start()
-            pos += 1
+        floor = 0
+        for start in self._quick.people_starts(data):
+            if start < floor:
+                continue
             people = self._check(text, start, hidden)[0]
             if people:
                 found.append(self._person_mention(*people))
-                pos = found[-1].end
+                floor = found[-1].end
         return found
 
     def _find_topics_quickly(
@@ -418,142 +418,6 @@ def detect_entry(
     """Detect mentions in an entry's title, summary and body."""
     texts = entry_texts(entry)
     return detect(texts, matcher, html={"body"}, named=named, excluded=excluded)
-
-
-# --- the quick search: regular expressions that propose where a name may start -----------
-
-_GAP = rb"[\s\x1c-\x1f?]*"  # between two tokens of a name: any white space, or none
-# The quick search reads text as ASCII with every other character as `?`, so curly
-# apostrophes and dashes, which names match as straight ones, are `?` there.
-_ATOMS = {"'": rb"['?]", "-": rb"[-?]", None: _GAP}
-# The quick search reads ASCII, and other characters as `?`: fine for the punctuation
-# blocks (UTF-8 lead bytes C2 and E2: dashes, quotes, no-break spaces), except for their few
-# characters that fold to an ASCII letter or digit (`ª`, `²`, `ℌ`, `①`). A text with any
-# other character (`é`, `Ａ`, other scripts) is searched token by token instead.
-_QUICK_BYTES = bytes(range(0xC0)) + b"\xc2\xe2"  # ASCII, continuation bytes, two blocks
-_FOLDS_TO_ASCII = (
-    re.compile(rb"\xc2[\xaa\xb2\xb3\xb9\xba\xbc-\xbe]"),
-    re.compile(rb"\xe2(?:\x81[\xb0-\xbf]|[\x82\x84\x85\x91-\x93])"),
-)
-
-
-def _quick_readable(raw: bytes) -> bool:
-    """Whether UTF-8 text holds nothing the quick search would misread."""
-    if raw.translate(None, _QUICK_BYTES):
-        return False
-    return not any(pattern.search(raw) for pattern in _FOLDS_TO_ASCII)
-
-
-class _QuickSearch:
-    """Two alternations shaped as tries: people (capitalised as written, or in capitals)
-    and topics (any case, at the start of a word)."""
-
-    def __init__(self, names: Iterable[_Name]) -> None:
-        people: dict[str, list[list[str | None]]] = {}
-        topics: list[list[str | None]] = []
-        odd: list[list[str | None]] = []
-        self._other: set[str] = set()  # unusual characters of names the regexes leave out
-        for name in names:
-            keys = [shape.casefold() for shape in name.shapes]
-            if not all(k.isascii() for k in keys):
-                self._other |= {c for k in keys for c in k if not _needs_tokens(c)}
-                continue
-            atoms: list[str | None] = [None] * (2 * len(keys) - 1)
-            atoms[::2] = keys
-            atoms = [a for part in atoms for a in ([None] if part is None else part)]
-            if name.any_case:
-                (topics if atoms[0].isalnum() else odd).append(atoms)  # type: ignore[union-attr]
-                continue
-            first = name.shapes[0][0] if name.shapes[0][0].isascii() else atoms[0]
-            for variant in dict.fromkeys((first, first.upper())):  # type: ignore[union-attr]
-                people.setdefault(variant, []).append(atoms[1:])
-        branches = [
-            _atom(first) + b"(?i:" + _trie(rests) + b")" for first, rests in sorted(people.items())
-        ]
-        self.people = re.compile(b"(" + b"|".join(branches) + b")") if branches else None
-        # Topic names by their first word: a text holds the first words of few names, and
-        # its words say which far faster than a regex for all names could; each name then
-        # has a regex of its own that starts with a literal, which the engine finds fast.
-        self._topics: dict[bytes, list[_TopicName]] = {}
-        for atoms in topics + odd:
-            name = _TopicName.of(atoms)
-            self._topics.setdefault(name.first, []).append(name)
-        self._firsts = frozenset(self._topics) - {b""}
-
-    def topic_starts(self, lowered: bytes) -> list[int]:
-        """Where in the lower-cased text a topic name may start, in order."""
-        firsts = self._firsts.intersection(lowered.translate(_WORDS_ONLY).split())
-        starts: set[int] = set()
-        for first in [*firsts, b""]:  # b"": names with no word, such as `%`
-            for name in self._topics.get(first, ()):
-                starts.update(name.starts(lowered))
-        return sorted(starts)
-
-    def prepare(self, text: str) -> bytes | None:
-        """The text as the regexes read it, one byte per character; None if they cannot."""
-        if text.isascii():
-            return text.encode("ascii")
-        if any(c in text for c in self._other):
-            return None
-        if not _quick_readable(text.encode("utf-8", "surrogatepass")):
-            return None
-        return text.encode("ascii", "replace")
-
-
-_WORDS_ONLY = bytes(c if 0x30 <= c <= 0x39 or 0x61 <= c <= 0x7A else 0x20 for c in range(256))
-
-
-@dataclass(frozen=True)
-class _TopicName:
-    """A topic name or keyword as the quick search looks for it in lower-cased text."""
-
-    first: bytes  # its first word of letters and digits (b"" for a name of marks only)
-    pattern: re.Pattern[bytes]  # the name itself, starting with a literal for a fast search
-    word: bool  # starts with a letter or digit, so only at the start of a word
-
-    @classmethod
-    def of(cls, atoms: list[str | None]) -> _TopicName:
-        spelled = "".join(a or " " for a in atoms).encode("ascii")
-        words = spelled.translate(_WORDS_ONLY).split()
-        first = words[0] if words else b""
-        return cls(first, re.compile(_trie([atoms])), spelled[:1].isalnum())
-
-    def starts(self, lowered: bytes) -> list[int]:
-        found, pos = [], 0
-        while match := self.pattern.search(lowered, pos):
-            pos = match.start() + 1
-            if not (self.word and match.start() and lowered[match.start() - 1 : pos - 1].isalnum()):
-                found.append(match.start())
-        return found
-
-
-def _needs_tokens(char: str) -> bool:
-    """Whether a text holding this character is searched token by token anyway."""
-    return not _quick_readable(char.encode("utf-8", "surrogatepass"))
-
-
-def _atom(atom: str | None) -> bytes:
-    return _ATOMS.get(atom) or re.escape(atom.encode("ascii"))  # type: ignore[union-attr]
-
-
-def _trie(sequences: Iterable[list[str | None]]) -> bytes:
-    """One alternation of many sequences sharing their prefixes: a few steps per place."""
-    root: dict[Any, dict] = {}
-    for sequence in sequences:
-        node = root
-        for atom in sequence:
-            node = node.setdefault(atom, {})
-        node[""] = {}
-    return _pattern(root)
-
-
-def _pattern(node: dict[Any, dict]) -> bytes:
-    atoms = sorted((a for a in node if a != ""), key=lambda a: (a is None, a or ""))
-    parts = [_atom(a) + _pattern(node[a]) for a in atoms]
-    if not parts:
-        return b""
-    body = parts[0] if len(parts) == 1 else b"(?:" + b"|".join(parts) + b")"
-    return b"(?:" + body + b")?" if "" in node else body
 
 
 # --- HTML: what is text, and linking the first mention ------------------------------------
