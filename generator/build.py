@@ -24,6 +24,7 @@ from generator.config import CONFIG_NAME, Config, load_config
 from generator.errors import BuildFailed, DigestError
 from generator.load import ENTRY_SUFFIXES, SourceFile, walk_files
 from generator.model import Entry, Person, Site, Topic
+from generator.progress import Progress
 from generator.write import WriteStats, check_output_folder, read_manifest
 
 if TYPE_CHECKING:
@@ -127,8 +128,10 @@ class Builder:
         in_place: bool = False,
         write_lock: AbstractContextManager[object] | None = None,
         autosave: bool = True,
+        progress: Progress | None = None,
     ) -> None:
         self.root = root
+        self.progress = progress or Progress()  # by default one that shows nothing
         self.write_lock = write_lock or nullcontext()
         # The live preview saves the cache when it stops, not after every keystroke.
         self.autosave = autosave
@@ -159,7 +162,7 @@ class Builder:
 
     def build(self, *, write: bool = True) -> BuildResult:
         """Bring the output up to date; raise BuildFailed listing every problem found."""
-        timings: dict[str, float] = {}
+        timings: dict[str, float] = _Timings(self.progress)
         with _timed(timings, "load"):
             config = load_config(self.root)
             out = self.output if self.output is not None else self.root / config.output
@@ -214,7 +217,9 @@ class Builder:
                 if not _reusable(p.output, plan.fingerprints, reuse, manifest, out, self._trusted)
             ]
             add_pictures(stale, config)  # drawn for the pages being rendered only
-            files = render_all(self.root, config, stale, self._env)
+            files = render_all(
+                self.root, config, stale, self._env, on_chunk=self.progress.counter(len(stale))
+            )
             keep = {p.output: manifest[p.output] for p in plan.pages if p.output not in files}
             static_files, static_keep = _static_outputs(
                 inputs, set(plan.fingerprints), hashes, manifest, out
@@ -376,7 +381,9 @@ class Builder:
         keys = {s.rel: f"{s.rel}:{hashes[s.rel]}" for s in sources}
         todo = [s for s in sources if keys[s.rel] not in known]
         scan_with = scanner() if scanner is not None and todo else None
-        parsed, parse_errors, scans = parse_all(todo, config, scan_with, self.drafts)
+        parsed, parse_errors, scans = parse_all(
+            todo, config, scan_with, self.drafts, on_chunk=self.progress.counter(len(todo))
+        )
         errors.extend(parse_errors)
         for entry in parsed:
             known[keys[entry.path]] = entry
@@ -421,7 +428,8 @@ class Builder:
         keys = {e.path: f"{e.path}:{hashes[e.path]}" for e in shown}
         todo = [e for e in shown if keys[e.path] not in self._scans]
         if todo:
-            for entry, scan in zip(todo, scan_all(todo, scanner()), strict=True):
+            count = self.progress.counter(len(todo))
+            for entry, scan in zip(todo, scan_all(todo, scanner(), on_chunk=count), strict=True):
                 self._scans[keys[entry.path]] = scan
         stale = set(self._scans) - set(keys.values())
         for key in stale:
@@ -460,11 +468,12 @@ def build_site(
     keep_going: bool = False,
     write: bool = True,
     use_cache: bool = True,
+    progress: Progress | None = None,
 ) -> BuildResult:
-    """Build once (the CLI's `build` and `check`)."""
+    """Build once (the CLI's `build` and `check`); `progress` hears of stages and counts."""
     builder = Builder(
         root, output, drafts=drafts, future=future, search=search, keep_going=keep_going,
-        use_cache=use_cache and write,
+        use_cache=use_cache and write, progress=progress,
     )  # fmt: skip
     return builder.build(write=write)
 
@@ -592,8 +601,18 @@ def _static_outputs(
     return files, keep
 
 
+class _Timings(dict[str, float]):
+    """Seconds per stage; the progress reporter hears of each stage as it starts."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
 @contextmanager
 def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    if isinstance(timings, _Timings):
+        timings.progress.stage(stage)
     start = time.perf_counter()
     try:
         yield

@@ -43,6 +43,8 @@ def parse_all(
     config: Config,
     scanner: Scanner | None = None,
     drafts: bool = False,
+    *,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> tuple[list[Entry], list[DigestError], dict[str, Scan]]:
     """Parse entry files, collecting every error rather than stopping at the first.
 
@@ -54,7 +56,7 @@ def parse_all(
     errors: list[DigestError] = []
     scans: dict[str, Scan] = {}
     for chunk_entries, chunk_errors, chunk_scans in _map(
-        _parse_chunk, sources, PARALLEL_PARSE, shared
+        _parse_chunk, sources, PARALLEL_PARSE, shared, on_chunk
     ):
         entries.extend(chunk_entries)
         errors.extend(chunk_errors)
@@ -89,9 +91,11 @@ def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError], dict[str,
     return entries, errors, scans
 
 
-def scan_all(entries: Sequence[Entry], scanner: Scanner) -> list[Scan]:
+def scan_all(
+    entries: Sequence[Entry], scanner: Scanner, *, on_chunk: Callable[[int], None] | None = None
+) -> list[Scan]:
     """Read parsed entries for mentions and quotes; the scans come back in the same order."""
-    chunks = _map(_scan_chunk, entries, PARALLEL_SCAN, {"scanner": scanner})
+    chunks = _map(_scan_chunk, entries, PARALLEL_SCAN, {"scanner": scanner}, on_chunk)
     return [scan for chunk in chunks for scan in chunk]
 
 
@@ -100,7 +104,12 @@ def _scan_chunk(span: range) -> list[Scan]:
 
 
 def render_all(
-    root: Path, config: Config, pages: Sequence[Page], env: jinja2.Environment | None = None
+    root: Path,
+    config: Config,
+    pages: Sequence[Page],
+    env: jinja2.Environment | None = None,
+    *,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> dict[str, bytes]:
     """Render pages; a broken template is reported once, not once per page.
 
@@ -112,7 +121,7 @@ def render_all(
     shared = {"env": env or make_environment(root, config), "root": root}
     files: dict[str, bytes] = {}
     errors: dict[str, DigestError] = {}
-    for chunk_files, chunk_errors in _map(_render_chunk, pages, PARALLEL_RENDER, shared):
+    for chunk_files, chunk_errors in _map(_render_chunk, pages, PARALLEL_RENDER, shared, on_chunk):
         files.update(chunk_files)
         for error in chunk_errors:
             errors.setdefault(f"{error.location()}:{error.message.split(' (while')[0]}", error)
@@ -138,12 +147,17 @@ def _render_chunk(span: range) -> tuple[dict[str, bytes], list[DigestError]]:
 
 
 def _map(
-    work: Callable[[range], R], items: Sequence[T], threshold: int, shared: dict[str, Any]
+    work: Callable[[range], R],
+    items: Sequence[T],
+    threshold: int,
+    shared: dict[str, Any],
+    on_chunk: Callable[[int], None] | None = None,
 ) -> list[R]:
     """Run `work` over index ranges of `items`: in forked workers when worth it, else here.
 
     Workers receive only ranges: the items (and whatever they link to, which for a page
-    is the whole site) are inherited through fork, never pickled.
+    is the whole site) are inherited through fork, never pickled. `on_chunk` is called
+    here, in the parent, with the number of items each finished range held.
     """
     _job.clear()
     _job.update(shared, items=items)
@@ -151,9 +165,18 @@ def _map(
     if not items:
         return []
     if len(items) < threshold or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(range(len(items)))]
+        result = work(range(len(items)))
+        if on_chunk is not None:
+            on_chunk(len(items))
+        return [result]
     size = max(1, len(items) // (count * 4))
     spans = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
+    results: list[R] = []
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        return list(pool.map(work, spans))
+        # In order, as each range's result arrives: a late first range only delays counts.
+        for span, result in zip(spans, pool.map(work, spans), strict=True):
+            results.append(result)
+            if on_chunk is not None:
+                on_chunk(len(span))
+    return results
