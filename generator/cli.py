@@ -6,9 +6,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.errors import BuildFailed, DigestError, UsageError
+
+if TYPE_CHECKING:
+    from generator.build import BuildResult
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +42,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="build the search index (default: `search` in digest.toml)",
+    )
+    build.add_argument(
+        "--stats",
+        action="store_true",
+        help="after the build, print time per stage, page counts and peak memory",
     )
 
     check = commands.add_parser("check", help="validate everything and write nothing")
@@ -117,37 +126,49 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from generator.build import build_site
+    from generator.progress import stats_table, terminal_progress
 
     root = _site_root(args.root)
-    result = build_site(
-        root,
-        args.output,
-        drafts=args.drafts,
-        future=args.future,
-        search=args.search,
-        keep_going=args.keep_going,
-        use_cache=not args.full,
-    )
+    with terminal_progress(sys.stderr) as progress:
+        result = build_site(
+            root,
+            args.output,
+            drafts=args.drafts,
+            future=args.future,
+            search=args.search,
+            keep_going=args.keep_going,
+            use_cache=not args.full,
+            progress=progress,
+        )
     _print_warnings(result.warnings)
     for error in result.skipped:
         print(f"skipped: {error.under(root)}", file=sys.stderr)
+    print(_summary(result))
+    if args.stats:
+        print(f"\n{stats_table(result)}")
+    return EXIT_OK
+
+
+def _summary(result: BuildResult) -> str:
+    """One line that always names written, unchanged, removed and the seconds per stage."""
     stats = result.write
     assert stats is not None
     stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result.timings.items())
     total = sum(result.timings.values())
     what = "nothing changed" if result.nothing_changed else f"{result.rendered} rendered"
-    print(
+    return (
         f"{_plural(result.pages, 'file')}: {stats.written} written, {stats.unchanged} unchanged, "
         f"{stats.removed} removed ({what}) in {total:.2f} s [{stages}]"
     )
-    return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from generator.build import build_site
+    from generator.progress import terminal_progress
 
     root = _site_root(args.root)
-    result = build_site(root, drafts=args.drafts, write=False)
+    with terminal_progress(sys.stderr) as progress:
+        result = build_site(root, drafts=args.drafts, write=False, progress=progress)
     _print_warnings(result.warnings)
     for kind, items in (("people", result.site.people), ("topics", result.site.topics)):
         unknown = [i for i in items if not i.registered]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +157,103 @@ def test_keep_going_builds_the_rest_and_lists_what_it_skipped(
     assert not (root / "site/2025/06/04/bad").exists()
     assert main(["build", str(root), "--keep-going"]) == 0  # and says so again next time
     assert "skipped:" in capsys.readouterr().err
+
+
+SUMMARY = re.compile(
+    r"(\d+) files?: (\d+) written, (\d+) unchanged, (\d+) removed "
+    r"\((nothing changed|\d+ rendered)\) in \d+\.\d\d s \[(\w+ \d+\.\d\d(, )?)+\]"
+)
+
+
+def summary_of(out: str) -> dict[str, str]:
+    """The last line's fields: it must always be the one-line summary."""
+    last = out.rstrip("\n").splitlines()[-1]
+    match = SUMMARY.fullmatch(last)
+    assert match, last
+    stages = dict(s.split() for s in last.split("[", 1)[1].rstrip("]").split(", "))
+    files, written, unchanged, removed, what = match.groups()[:5]
+    fields = {"files": files, "written": written, "unchanged": unchanged, "removed": removed}
+    return {**fields, "what": what, **stages}
+
+
+def test_the_summary_line_names_written_unchanged_removed_and_each_stage(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.build
+
+    monkeypatch.setattr(generator.build, "RACY_NS", -(10**15))  # trust file stamps at once
+    root = write_tree({"content/a.md": entry_text("One"), "content/b.md": entry_text("Two")})
+    assert main(["build", str(root), "--no-search"]) == 0
+    first = summary_of(capsys.readouterr().out)
+    assert first["written"] == first["files"] and first["unchanged"] == first["removed"] == "0"
+    assert {"load", "parse", "scan", "index", "render", "write"} <= set(first)
+
+    assert main(["build", str(root), "--no-search"]) == 0  # the no-change shortcut
+    again = summary_of(capsys.readouterr().out)
+    assert again["what"] == "nothing changed" and "load" in again
+    assert (again["written"], again["unchanged"], again["removed"]) == ("0", first["files"], "0")
+
+    (root / "content/b.md").unlink()
+    assert main(["build", str(root), "--no-search"]) == 0
+    after = summary_of(capsys.readouterr().out)
+    assert int(after["removed"]) >= 1 and int(after["written"]) >= 1
+
+
+def test_build_stats_prints_a_row_per_stage_counts_and_peak_memory(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"content/a.md": entry_text("One"), "content/b.md": entry_text("Two")})
+    assert main(["build", str(root), "--stats", "--search"]) == 0
+    out = capsys.readouterr().out
+    summary, table = out.split("\n\n", 1)
+    summary_of(summary)  # the summary line comes first, unchanged
+    lines = table.splitlines()
+    assert lines[0].split() == ["stage", "seconds", "share"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:] if line}
+    for stage in ("load", "parse", "scan", "index", "render", "write", "search", "total"):
+        seconds, share = rows[stage]
+        assert re.fullmatch(r"\d+\.\d\d", seconds) and re.fullmatch(r"\d+%", share), stage
+    assert rows["total"][1] == "100%"
+    figures = dict(re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in lines if "  " in line)
+    assert int(figures["pages rendered"]) > 0
+    assert figures["files written"] == summary_of(summary)["written"]
+    assert figures["files unchanged"] == figures["files removed"] == "0"
+    assert re.fullmatch(r"\d+\.\d MB", figures["peak memory, this process"])
+    assert "peak memory, largest child (workers, Pagefind)" in figures  # Pagefind ran
+
+
+def test_build_prints_no_progress_when_not_on_a_terminal(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"content/a.md": entry_text("One")})
+    assert main(["build", str(root), "--no-search"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "\r" not in out and out.count("\n") == 1
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_line_is_cleared_before_messages_and_the_summary(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.progress import CLEAR_LINE
+
+    root = write_tree({"content/good.md": entry_text("Fine"), "content/bad.md": "no header"})
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("TERM", "xterm")
+    assert main(["build", str(root), "--no-search"]) == 1
+    drawn = terminal.getvalue()
+    assert f"{CLEAR_LINE}parse" in drawn
+    line, messages = drawn.rsplit(CLEAR_LINE, 1)  # erased before the errors were printed
+    assert "bad.md" in messages and "nothing was written" in messages and "bad.md" not in line
+
+    terminal.truncate(0)
+    terminal.seek(0)
+    assert main(["build", str(root), "--no-search", "--keep-going"]) == 0
+    line, messages = terminal.getvalue().rsplit(CLEAR_LINE, 1)
+    assert f"{CLEAR_LINE}render" in line and messages.startswith("skipped: ")
+    summary_of(capsys.readouterr().out)
