@@ -37,6 +37,7 @@ _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
 _ID = re.compile(r'\sid="([^"]*)"')
 
 _DASHES = [("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026")]
+_SMARTENABLE = re.compile(r"['\"]|--|\.\.\.")  # what `smarten` changes
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=\d\ds\b)")
 _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))'")
 _OPEN_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))"')
@@ -84,10 +85,11 @@ def render_plain_text(paragraphs: list[str]) -> Markup:
 
 def smarten(text: str, before: str = " ") -> str:
     """Curly quotes, dashes and ellipses in plain text; `before` is the preceding character."""
-    if not any(ch in text for ch in "'\".-"):
+    if "--" in text or "..." in text:
+        for plain, fancy in _DASHES:
+            text = text.replace(plain, fancy)
+    if "'" not in text and '"' not in text:
         return text
-    for plain, fancy in _DASHES:
-        text = text.replace(plain, fancy)
     joined = before + text
     joined = _APOSTROPHE.sub("\u2019", joined)
     joined = _OPEN_SINGLE.sub("\u2018", joined)
@@ -97,24 +99,26 @@ def smarten(text: str, before: str = " ") -> str:
 
 def smarten_html(markup: str) -> str:
     """Smarten the text between tags, leaving code, pre and scripts alone."""
-    if not any(ch in markup for ch in "'\".-"):
+    if not _SMARTENABLE.search(markup):
         return markup
-    out: list[str] = []
+    parts = _TAG_OR_TEXT.split(markup)  # text, tag, text, tag, …, text
+    has_raw = _RAW_OPEN.search(markup) is not None  # else no tag need be looked at
     raw_depth = 0
     last = " "
-    for part in _TAG_OR_TEXT.split(markup):
+    for i, part in enumerate(parts):
         if not part:
             continue
-        if part.startswith("<"):
-            if _RAW_OPEN.match(part):
-                raw_depth += 1
-            elif _RAW_CLOSE.match(part):
-                raw_depth = max(0, raw_depth - 1)
-            out.append(part)
+        if i % 2 or part[0] == "<":
+            if has_raw:
+                if _RAW_OPEN.match(part):
+                    raw_depth += 1
+                elif _RAW_CLOSE.match(part):
+                    raw_depth = max(0, raw_depth - 1)
             continue
-        out.append(part if raw_depth else smarten(part, last))
+        if not raw_depth:
+            parts[i] = smarten(part, last)
         last = part[-1]
-    return "".join(out)
+    return "".join(parts)
 
 
 def add_heading_ids(markup: str) -> str:
@@ -146,8 +150,32 @@ def first_paragraph_text(body: str) -> str:
 
 
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+# The same count, ~4 times faster, on bytes with each character as its class: `a` for a
+# letter, digit or `_`, `-` for a joiner, a space for the rest. Words are then the runs
+# of `a` less the joiners between two runs. It holds while no word character is outside
+# ASCII; curly quotes, dashes and the like are as good as a space.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _class_of(byte: int) -> int:
+    char = bytes([byte])  # bytes.isalnum is ASCII only
+    return ord("a") if char.isalnum() or char == b"_" else ord("-") if char in b"'-" else ord(" ")
+
+
+_CLASSES = bytes(map(_class_of, range(256)))
 
 
 def count_words(body: str) -> int:
     """Words of the body's text, for reading time."""
-    return len(_WORD.findall(_TAG.sub(" ", body)))
+    text = _TAG.sub(" ", body)
+    if not text.isascii():
+        if any(_WORD_CHARACTER.match(c) for c in set(_NON_ASCII.findall(text))):
+            return len(_WORD.findall(text))
+        text = text.replace("’", "'")
+    classes = text.encode("ascii", "replace").translate(_CLASSES)
+    runs = len(classes.replace(b"-", b" ").split())
+    if b"-" not in classes:
+        return runs
+    # Doubled, runs of one `a` no longer share it between two joiners: `a-a-a` counts 2.
+    return runs - classes.replace(b"a", b"aa").count(b"a-a")

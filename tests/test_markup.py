@@ -7,7 +7,13 @@ import re
 import pytest
 from markupsafe import Markup
 
-from generator.markup import first_paragraph_text, render_markdown, render_plain_text
+from generator.markup import (
+    count_words,
+    first_paragraph_text,
+    render_markdown,
+    render_plain_text,
+    smarten_html,
+)
 
 
 def test_returns_markup() -> None:
@@ -62,6 +68,14 @@ def test_footnotes_do_not_leak_into_the_next_render() -> None:
 )
 def test_smart_quotes_and_dashes(text: str, html: str) -> None:
     assert render_markdown(text) == html
+
+
+def test_smarten_html_reads_quotes_across_tags_and_skips_raw_elements() -> None:
+    html = "<p>He said <em>\"no\"</em>.</p><pre><code>x = 'a' -- b</code></pre><p>'Tis...</p>"
+    assert smarten_html(html) == (
+        "<p>He said <em>\u201cno\u201d</em>.</p>"
+        "<pre><code>x = 'a' -- b</code></pre><p>\u2019Tis\u2026</p>"
+    )
 
 
 def test_code_keeps_straight_quotes() -> None:
@@ -161,3 +175,13 @@ def test_safe_mode_strips_raw_html_and_script_links() -> None:
 def test_trusted_mode_keeps_raw_html() -> None:
     html = render_markdown("<aside>Note</aside>\n\nText.")
     assert "<aside>Note</aside>" in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "<p>one two</p>", "<p>it's rock-'n'-roll — a-b-c 'tis</p>", "<p>l’été naïve café</p>",
+     "<h2 id=\"x-y\">x-y</h2><p>a--b a -- b 1,000 _x_ x_y</p>", "<p>a\u00a0b “c” ²</p>"],
+)  # fmt: skip
+def test_count_words_matches_the_word_pattern(body: str) -> None:
+    expected = len(re.findall(r"\w+(?:[’'-]\w+)*", re.sub(r"<[^>]+>", " ", body)))
+    assert count_words(body) == expected
