@@ -1,4 +1,4 @@
-"""Markdown to HTML with one reusable Python-Markdown instance per process.
+"""Markdown to HTML with reusable Python-Markdown instances, each without what a body cannot use.
 
 Typographic quotes and dashes and heading ids are done here in one pass over the
 finished HTML rather than by the `smarty` and `toc` extensions, which together
@@ -24,7 +24,27 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTE = re.compile(r'\s(href|src)="([^"]*)"', re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 
-_renderers: dict[bool, markdown.Markdown] = {}
+# A renderer need not hold what a body cannot use: without the marks below, an extension or
+# an inline pattern leaves the HTML as it is, yet each pattern is tried on every run of
+# text. Bodies get a renderer without those they have no mark for, a third faster for
+# plain paragraphs with links; one is kept per combination met (a handful in practice).
+_EXTENSION_MARKS = ("|", "[^", "```", "~~~", "{")  # tables, footnotes, fences, attributes
+_PATTERN_MARKS = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "image_link": ("![",),
+    "image_reference": ("![",),
+    "short_image_ref": ("![",),
+    "autolink": ("<",),
+    "automail": ("<",),
+    "html": ("<",),
+    "entity": ("&",),
+    "linebreak": ("  ", "\t"),  # two spaces before a line end; Markdown expands tabs
+}
+_MARKS = frozenset(m for marks in _PATTERN_MARKS.values() for m in marks)
+_DELETED = ("\x02", "\x03")  # Markdown deletes these first, which may join two marks' halves
+
+_renderers: dict[tuple[bool, bool, tuple[str, ...]], markdown.Markdown] = {}
 _FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL)
 _FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -45,9 +65,7 @@ _OPEN_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))"')
 
 def render_markdown(text: str, *, safe: bool = False) -> Markup:
     """Render one entry body; the instance is reset rather than rebuilt for speed."""
-    renderer = _renderers.get(safe)
-    if renderer is None:
-        renderer = _renderers[safe] = _make_renderer(safe)
+    renderer = _renderer_for(text, safe)
     renderer.reset()
     html_text = renderer.convert(text)
     if safe:
@@ -55,13 +73,31 @@ def render_markdown(text: str, *, safe: bool = False) -> Markup:
     return Markup(add_heading_ids(smarten_html(html_text)))
 
 
-def _make_renderer(safe: bool) -> markdown.Markdown:
-    if not safe:
-        return markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    renderer = markdown.Markdown(extensions=SAFE_EXTENSIONS, output_format="html")
-    # Raw HTML is then shown as the text it is, escaped, instead of passed through.
-    renderer.preprocessors.deregister("html_block")
-    renderer.inlinePatterns.deregister("html")
+def _renderer_for(text: str, safe: bool) -> markdown.Markdown:
+    """The renderer for `safe` without the extensions and inline patterns `text` cannot use."""
+    if any(ch in text for ch in _DELETED):
+        key: tuple[bool, bool, tuple[str, ...]] = (safe, True, ())
+    else:
+        present = {mark for mark in _MARKS if mark in text}
+        unused = tuple(n for n, marks in _PATTERN_MARKS.items() if present.isdisjoint(marks))
+        key = (safe, any(mark in text for mark in _EXTENSION_MARKS), unused)
+    renderer = _renderers.get(key)
+    if renderer is None:
+        renderer = _renderers[key] = _make_renderer(*key)
+    return renderer
+
+
+def _make_renderer(
+    safe: bool, extensions: bool = True, unused: tuple[str, ...] = ()
+) -> markdown.Markdown:
+    chosen = (SAFE_EXTENSIONS if safe else EXTENSIONS) if extensions else []
+    renderer = markdown.Markdown(extensions=chosen, output_format="html")
+    for name in unused:
+        renderer.inlinePatterns.deregister(name, strict=False)
+    if safe:
+        # Raw HTML is then shown as the text it is, escaped, instead of passed through.
+        renderer.preprocessors.deregister("html_block")
+        renderer.inlinePatterns.deregister("html", strict=False)
     return renderer
 
 

@@ -8,6 +8,8 @@ import pytest
 from markupsafe import Markup
 
 from generator.markup import (
+    _make_renderer,
+    _renderer_for,
     count_words,
     first_paragraph_text,
     render_markdown,
@@ -175,6 +177,38 @@ def test_safe_mode_strips_raw_html_and_script_links() -> None:
 def test_trusted_mode_keeps_raw_html() -> None:
     html = render_markdown("<aside>Note</aside>\n\nText.")
     assert "<aside>Note</aside>" in html
+
+
+# Each extension and inline pattern a lean renderer may leave out, with one of its marks.
+LEAN_CASES = [
+    "Plain *em* and __strong__ with a [link](https://example.org) and [ref][r].\n\n[r]: /x",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "Claim.[^1]\n\n[^1]: Note.",
+    "```python\nx = '<b>'\n```",
+    "~~~\ncode\n~~~",
+    "## Head {: #h }\n\nPara.\n{: .lead}",
+    "Use `code` here, and a \\*star\\*.",
+    "![alt](pic.png) and ![ref][p]\n\n[p]: /p.png",
+    "<http://example.org> <desk@example.org> <span>raw</span> &amp; &copy;",
+    "Line one  \nline two",
+    "Line one\t\nline two\tend",
+    "Split mark: !\x02[x](y) and `a\x03`",
+]
+
+
+@pytest.mark.parametrize("safe", [False, True])
+@pytest.mark.parametrize("text", LEAN_CASES)
+def test_lean_renderers_render_as_the_full_one(text: str, safe: bool) -> None:
+    lean = _renderer_for(text, safe)
+    full = _make_renderer(safe)
+    assert lean.reset().convert(text) == full.reset().convert(text)
+
+
+def test_a_body_without_marks_gets_a_lean_renderer() -> None:
+    lean = _renderer_for("Just *words* and a [link](https://example.org).", False)
+    assert "backtick" not in lean.inlinePatterns and "footnote" not in lean.inlinePatterns
+    assert "link" in lean.inlinePatterns and "em_strong" in lean.inlinePatterns
+    assert _renderer_for("Other *words*.", False) is _renderer_for("More words.", False)
 
 
 @pytest.mark.parametrize(
