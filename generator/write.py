@@ -1,9 +1,22 @@
-"""Write the output folder all at once: stage the new site beside it, then swap it in.
+"""Write the output folder all at once: bring a spare copy up to date beside it, then swap.
 
-A build that fails or is killed before the swap leaves the old site exactly as it was.
-Unchanged files are hard-linked into the stage, so their mtime survives and deploy tools
-that sync by mtime upload only what changed. Files `digest` did not write (a deploy repo's
-`.git`, a `CNAME`) are carried over untouched: we delete only what our manifest lists.
+Pages are handed over one by one as they are rendered (`open_output(...).put`) and go to
+disk at once, so no build holds the whole site in memory. They go to a spare folder
+beside the output (`.site.digest-spare`), never into the live site. `finish` makes the
+spare hold exactly the new site and exchanges the two folders in one atomic rename; the
+old site becomes the spare for the next build. A build that fails or is killed at any
+point before that leaves the old site exactly as it was.
+
+The spare is never trusted, only compared: after the swap it shares every unchanged file
+(hard links: the same inode) with the live site, so the next build walks both folders and
+touches only the files whose inodes differ, which makes its cost follow the size of the
+change rather than the size of the site. Whatever state a killed build left the spare in,
+the next build brings it up to date the same way. A file is never written into: changed
+files are new inodes, so a write to the spare cannot reach the live site through a link.
+
+Unchanged files keep their inode, so their mtime survives and deploy tools that sync by
+mtime upload only what changed. Files `digest` did not write (a deploy repo's `.git`, a
+`CNAME`) are carried over untouched: we delete only what our manifest lists.
 """
 
 from __future__ import annotations
@@ -13,9 +26,14 @@ import ctypes.util
 import json
 import logging
 import os
+import posixpath
 import shutil
+import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import NamedTuple
 
 from generator.digests import hash_bytes
 from generator.errors import DigestError
@@ -24,6 +42,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = ".digest-manifest.json"
 MANIFEST_VERSION = 1
+_MANIFEST_TMP = f"{MANIFEST}.tmp"
 
 
 @dataclass
@@ -64,95 +83,314 @@ def read_manifest(out: Path) -> dict[str, str]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def open_output(out: Path, *, in_place: bool = False) -> OutputWriter:
+    """Start writing a new version of `out`; use it as a context manager (see OutputWriter)."""
+    return OutputWriter(out, in_place=in_place)
+
+
 def commit_site(
     out: Path,
-    files: dict[str, bytes],
-    keep: dict[str, str] | None = None,
+    files: Mapping[str, bytes],
+    keep: Mapping[str, str] | None = None,
     *,
     in_place: bool = False,
 ) -> WriteStats:
-    """Make `out` hold `files`, the `keep` files already there, and its foreign files.
+    """Make `out` hold `files`, the `keep` files already there, and its foreign files."""
+    with open_output(out, in_place=in_place) as output:
+        for path, data in files.items():
+            output.put(path, data)
+        return output.finish(keep)
+
+
+class OutputWriter:
+    """The files of one build, taken as they come; `finish` makes them the site.
+
+        with open_output(out) as output:
+            for path, data in rendered:
+                output.put(path, data)
+            stats = output.finish(keep)
 
     `keep` maps outputs the caller did not regenerate to their hashes in the manifest.
-    With `in_place`, changed files are replaced one by one (each atomically) instead of
+    Leaving the block without `finish` (an exception, a render error) drops what was put
+    and leaves the site as it was. With `in_place`, changed files wait in a folder beside
+    the output and `finish` moves them in one by one (each atomically) instead of
     swapping the whole folder: the live preview does this behind a lock, for speed.
     """
-    recover_interrupted(out)
-    old = read_manifest(out)
-    keep = keep or {}
-    hashes = {**keep, **{path: hash_bytes(data) for path, data in files.items()}}
-    changed = sorted(p for p in files if old.get(p) != hashes[p] or not (out / p).is_file())
-    removed = sorted(p for p in old if p not in hashes)
-    stats = WriteStats(written=len(changed), unchanged=len(hashes) - len(changed))
-    stats.hashes = hashes
-    stats.removed, stats.changed, stats.removed_paths = len(removed), changed, removed
-    if out.is_dir() and not changed and not removed and hashes == old:
+
+    def __init__(self, out: Path, *, in_place: bool = False) -> None:
+        recover_interrupted(out)
+        self.out = out
+        self.old = read_manifest(out)
+        self.in_place = in_place and out.is_dir()
+        self.hashes: dict[str, str] = {}  # what was put: path -> hash
+        self.changed: list[str] = []  # of those, the ones whose bytes the site lacks
+        self._stage = _sibling(out, "stage" if self.in_place else "spare")
+        self._stage_ready = False
+        self._made_stage = False  # this writer created the stage folder: abort removes it
+        self._fresh: list[Path] = []  # files this writer created, removed again on abort
+        self._pending: list[tuple[Path, str]] = []  # in place: waiting file, output path
+        self._dirs: set[str] = set()  # stage folders known to be real folders, not links
+        self._done = False
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._done:
+            self.abort()
+
+    def put(self, path: str, data: bytes, digest: str | None = None) -> None:
+        """Take one output file; it is written now when the site does not already hold it."""
+        digest = digest or hash_bytes(data)
+        self.hashes[path] = digest
+        if self.old.get(path) == digest and _is_file(self.out / path):
+            return  # the site holds these bytes: `finish` links them into the stage
+        self.changed.append(path)
+        try:
+            if self.in_place:
+                self._ready_stage()
+                waiting = self._stage / str(len(self._pending))
+                _create(waiting, data)
+                self._pending.append((waiting, path))
+            else:
+                self._write_new(path, data)
+        except OSError as exc:
+            self.abort()
+            raise _write_error(exc, self.out) from exc
+
+    def finish(self, keep: Mapping[str, str] | None = None) -> WriteStats:
+        """Make the output hold what was put, the `keep` files and its foreign files."""
+        hashes = {**(keep or {}), **self.hashes}
+        removed = sorted(p for p in self.old if p not in hashes)
+        stats = WriteStats(len(self.changed), len(hashes) - len(self.changed), len(removed))
+        stats.changed, stats.removed_paths, stats.hashes = sorted(self.changed), removed, hashes
+        nothing = not self.changed and not removed and hashes == self.old and self.out.is_dir()
+        try:
+            if nothing:
+                self._tidy()
+            elif self.in_place:
+                self._commit_in_place(removed, hashes)
+            else:
+                self._commit_staged(hashes)
+        except OSError as exc:
+            self.abort()
+            raise _write_error(exc, self.out) from exc
+        self._done = True
         return stats
-    try:
-        if in_place and out.is_dir():
-            _write_in_place(out, files, changed, removed, hashes)
-        else:
-            _write_staged(out, files, set(changed), hashes, old)
-    except OSError as exc:
-        _remove_tree(_sibling(out, "stage"))
-        raise DigestError(
-            f"cannot write the output folder: {exc.strerror or exc}",
-            exc.filename or out,
-            hint="check free disk space and that you may write there; the old site is untouched",
-        ) from exc
-    return stats
 
+    def abort(self) -> None:
+        """Drop what this writer wrote; the output folder itself was never touched."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            if self._made_stage or self.in_place:
+                _remove_tree(self._stage)
+            else:  # the spare stays, minus the new files, which may fill a disk
+                for path in self._fresh:
+                    path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not clean up %s: %s", self._stage, exc)
 
-def _write_staged(
-    out: Path,
-    files: dict[str, bytes],
-    changed: set[str],
-    hashes: dict[str, str],
-    old: dict[str, str],
-) -> None:
-    stage = _sibling(out, "stage")
-    _remove_tree(stage)
-    stage.mkdir(parents=True)
-    made: set[Path] = set()
-    for path in sorted(hashes):
-        target = stage / path
-        if target.parent not in made:
+    # -- in place ------------------------------------------------------------
+
+    def _commit_in_place(self, removed: list[str], hashes: dict[str, str]) -> None:
+        for waiting, path in self._pending:
+            target = self.out / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        if path not in changed and _link(out / path, target):
-            continue
-        if path not in files:
-            raise OSError(2, "a kept output file vanished during the build", str(out / path))
-        target.write_bytes(files[path])
-    _carry_foreign_files(out, stage, old, hashes)
-    _write_manifest(stage, hashes)
-    _swap_in(stage, out)
+            os.replace(waiting, target)
+        for path in removed:
+            target = self.out / path
+            target.unlink(missing_ok=True)
+            _prune_empty_parents(target.parent, self.out)
+        _write_manifest(self.out, hashes)
+        self._tidy()
+
+    def _tidy(self) -> None:
+        if self._made_stage or self.in_place:
+            _remove_tree(self._stage)
+
+    # -- staged --------------------------------------------------------------
+
+    def _commit_staged(self, hashes: dict[str, str]) -> None:
+        """Bring the spare to exactly the new site, by the differences only, and swap it in."""
+        self._ready_stage()
+        stage, out = self._stage, self.out
+        live = _scan(out) if out.is_dir() else _Tree({}, [])
+        spare = _scan(stage)
+        if out.is_dir() and out.stat().st_dev != stage.stat().st_dev:
+            spare = _Tree({}, spare.folders)  # inode numbers of two disks say nothing
+        foreign = {
+            rel: entry
+            for rel, entry in live.entries.items()
+            if rel not in self.old and rel not in hashes and rel not in (MANIFEST, _MANIFEST_TMP)
+        }
+        # What the spare holds that the new site does not: gone, and folders left empty.
+        emptied = {folder[:-1] for folder in spare.folders if folder.endswith("/")}
+        for rel in spare.entries:
+            if rel not in hashes and rel not in foreign and rel != MANIFEST:
+                (stage / rel).unlink(missing_ok=True)
+                emptied.add(posixpath.dirname(rel))
+        for folder in sorted(emptied, key=lambda f: -f.count("/")):
+            if folder:
+                _prune_empty_parents(stage / folder, stage)
+        # Files this build did not write anew are the live site's own: the same inode.
+        changed = set(self.changed)
+        for rel in hashes:
+            if rel in changed:
+                continue
+            source = live.entries.get(rel)
+            if source is None:
+                raise OSError(2, "a kept output file vanished during the build", str(out / rel))
+            if spare.entries.get(rel) != source:
+                self._link_live(rel, source)
+        for rel, source in foreign.items():
+            if spare.entries.get(rel) != source:
+                self._carry(rel, source, hashes)
+        _write_manifest(stage, hashes)
+        _swap_in(stage, out)
+        self._made_stage = False  # it now holds the old site: the next build's spare
+
+    def _ready_stage(self) -> None:
+        """Make sure the stage is a real folder of ours (a first build creates it)."""
+        if self._stage_ready:
+            return
+        found = _lstat(self._stage)
+        if found is not None and not stat.S_ISDIR(found.st_mode):
+            self._stage.unlink()
+            found = None
+        if found is None:
+            self._stage.mkdir()
+            self._made_stage = True
+        self._stage_ready = True
+
+    def _write_new(self, rel: str, data: bytes) -> None:
+        self._ready_stage()
+        target = self._stage / rel
+        _clear(target)
+        self._make_folder(posixpath.dirname(rel))
+        _create(target, data)
+        self._fresh.append(target)
+
+    def _link_live(self, rel: str, source: _Entry) -> None:
+        target = self._stage / rel
+        _clear(target)
+        self._make_folder(posixpath.dirname(rel))
+        _link_or_copy(self.out / rel, target, source)
+
+    def _carry(self, rel: str, source: _Entry, ours: Mapping[str, str]) -> None:
+        """Carry one foreign file or link over, unless one of our files is in its way."""
+        target = self._stage / rel
+        found = _lstat(target)
+        if found is not None and stat.S_ISDIR(found.st_mode):
+            return  # a folder of ours is there: ours wins
+        if not self._make_folder(posixpath.dirname(rel), ours):
+            return
+        _clear(target)
+        _link_or_copy(self.out / rel, target, source)
+
+    def _make_folder(self, rel: str, ours: Mapping[str, str] | None = None) -> bool:
+        """Make stage/rel a real folder, replacing a stale file or link (never following
+        a link out of the stage); False when one of `ours` is in the way."""
+        if not rel or rel in self._dirs:
+            return True
+        if not self._make_folder(posixpath.dirname(rel), ours):
+            return False
+        path = self._stage / rel
+        found = _lstat(path)
+        if found is not None and not stat.S_ISDIR(found.st_mode):
+            if ours is not None and rel in ours:
+                return False
+            path.unlink()
+            found = None
+        if found is None:
+            path.mkdir()
+        self._dirs.add(rel)
+        return True
 
 
-def _write_in_place(
-    out: Path,
-    files: dict[str, bytes],
-    changed: list[str],
-    removed: list[str],
-    hashes: dict[str, str],
-) -> None:
-    for path in changed:
-        target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.digest-tmp")
-        tmp.write_bytes(files[path])
-        os.replace(tmp, target)
-    for path in removed:
-        target = out / path
-        target.unlink(missing_ok=True)
-        _prune_empty_parents(target.parent, out)
-    _write_manifest(out, hashes)
+class _Entry(NamedTuple):
+    inode: int  # links are hard-linked too, so they compare by inode like files
+    link: bool
+
+
+@dataclass
+class _Tree:
+    entries: dict[str, _Entry]  # every file and link, by path; folders are walked into
+    folders: list[str]  # every folder; an empty one ends with "/"
+
+
+def _scan(root: Path) -> _Tree:
+    """Walk a folder without following links, with readdir's inode numbers (no stat)."""
+    entries: dict[str, _Entry] = {}
+    folders: list[str] = []
+    todo = [(os.fspath(root), "")]
+    while todo:
+        where, rel = todo.pop()
+        prefix = f"{rel}/" if rel else ""
+        empty = True
+        with os.scandir(where) as listing:
+            for item in listing:
+                empty = False
+                if item.is_dir(follow_symlinks=False):
+                    todo.append((item.path, prefix + item.name))
+                else:
+                    entries[prefix + item.name] = _Entry(item.inode(), item.is_symlink())
+        if rel:
+            folders.append(prefix if empty else rel)
+    return _Tree(entries, folders)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _is_file(path: Path) -> bool:
+    found = _lstat(path)
+    return found is not None and stat.S_ISREG(found.st_mode)
+
+
+def _create(path: Path, data: bytes) -> None:
+    """Write a new file; "x" refuses an existing one, whose inode the live site may share."""
+    with open(path, "xb") as f:
+        f.write(data)
+
+
+def _clear(path: Path) -> None:
+    """Remove whatever the stage holds at `path` (never anything the link points to)."""
+    found = _lstat(path)
+    if found is None:
+        return
+    if stat.S_ISDIR(found.st_mode):
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _link_or_copy(source: Path, target: Path, entry: _Entry) -> None:
+    """Hard-link `source` (a link itself, not what it points to) to `target`, else copy it."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:  # a file system without hard links: a copy, mtime and all
+        if entry.link:
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _write_manifest(folder: Path, hashes: dict[str, str]) -> None:
     manifest = {"version": MANIFEST_VERSION, "files": hashes}
-    tmp = folder / f"{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    tmp = folder / _MANIFEST_TMP
+    _clear(tmp)
+    _create(tmp, json.dumps(manifest, sort_keys=True).encode("utf-8"))
     os.replace(tmp, folder / MANIFEST)
 
 
@@ -165,8 +403,19 @@ def _prune_empty_parents(folder: Path, out: Path) -> None:
         folder = folder.parent
 
 
+def _write_error(exc: OSError, out: Path) -> DigestError:
+    return DigestError(
+        f"cannot write the output folder: {exc.strerror or exc}",
+        exc.filename or out,
+        hint="check free disk space and that you may write there; the old site is untouched",
+    )
+
+
 def recover_interrupted(out: Path) -> None:
-    """Undo what a build killed mid-swap left: restore the old site, drop the stage."""
+    """Undo what a build killed mid-swap left: restore the old site, drop the stage.
+
+    A spare left half brought up to date needs nothing: the next build compares it anew.
+    """
     old = _sibling(out, "old")
     if old.is_dir() and not out.exists():
         os.replace(old, out)
@@ -178,51 +427,12 @@ def _sibling(out: Path, what: str) -> Path:
     return out.parent / f".{out.name}.digest-{what}"
 
 
-def _link(source: Path, target: Path) -> bool:
-    try:
-        os.link(source, target)
-        return True
-    except OSError:
-        return False
-
-
-def _carry_foreign_files(
-    out: Path, stage: Path, old: dict[str, str], hashes: dict[str, str]
-) -> None:
-    """Hard-link every file we did not write into the stage, so the swap keeps it."""
-    if not out.is_dir():
-        return
-    for dirpath, dirnames, filenames in os.walk(out):
-        here = Path(dirpath)
-        rel_dir = here.relative_to(out)
-        for name in dirnames:
-            if (here / name).is_symlink():
-                _copy_entry(here / name, stage / rel_dir / name)
-        for name in filenames:
-            rel = (rel_dir / name).as_posix()
-            if rel in old or rel in hashes or rel == MANIFEST:
-                continue
-            _copy_entry(here / name, stage / rel_dir / name)
-
-
-def _copy_entry(source: Path, target: Path) -> None:
-    """Carry one foreign file or link over; folders only come along with what they hold."""
-    if target.exists() or target.is_symlink():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_symlink():
-        os.symlink(os.readlink(source), target)
-    elif not _link(source, target):
-        shutil.copy2(source, target)
-
-
 def _swap_in(stage: Path, out: Path) -> None:
-    if not out.exists():
+    if not out.exists() and not out.is_symlink():
         os.replace(stage, out)
         return
     if _exchange(stage, out):
-        _remove_tree(stage)  # it now holds the old site
-        return
+        return  # the stage now holds the old site
     old = _sibling(out, "old")
     os.replace(out, old)  # killed right here? recover_interrupted() restores it next time
     os.replace(stage, out)

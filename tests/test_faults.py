@@ -91,8 +91,48 @@ def test_build_killed_at_random_points_leaves_old_or_new_site(tmp_path: Path) ->
     result = digest("build", str(root), "--output", str(out), "--no-search")
     assert result.wait() == 0, result.stderr.read() if result.stderr else ""
     assert tree(out) == new
-    assert not list(tmp_path.glob(".out.digest-*")), "stale stage folders were left behind"
+    leftovers = {p.name for p in tmp_path.glob(".out.digest-*")}
+    assert leftovers <= {".out.digest-spare"}, "stale stage folders were left behind"
     assert "old" in outcomes, "no kill landed before the swap: the test proved nothing"
+
+
+KILLER = """
+import os, signal, sys
+from generator import write
+real, calls = getattr(write, {name!r}), [0]
+def dying(*args):
+    calls[0] += 1
+    if calls[0] == {when}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args)
+setattr(write, {name!r}, dying)
+from generator.cli import main
+sys.exit(main(["build", {root!r}, "--output", {out!r}, "--no-search"]))
+"""
+
+
+@pytest.mark.parametrize(("name", "when"), [("_create", 1), ("_create", 7), ("_link_or_copy", 3)])
+def test_build_killed_while_updating_the_spare_recovers(
+    tmp_path: Path, name: str, when: int
+) -> None:
+    root, out = tmp_path / "site-root", tmp_path / "out"
+    make_site(root, 30, "ONE")
+    build_site(root, out, search=False)
+    make_site(root, 30, "TWO")
+    build_site(root, out, search=False)  # the first site is now the spare
+    two = tree(out)
+    assert (tmp_path / ".out.digest-spare").is_dir()
+    make_site(root, 10, "THREE")  # new bodies for ten entries; the spare lacks the rest
+    for gone in range(25, 30):
+        (root / f"content/e{gone:04d}.md").unlink()
+    (out / "CNAME").write_text("example.org")
+    script = KILLER.format(name=name, when=when, root=str(root), out=str(out))
+    killed = subprocess.run([sys.executable, "-c", script], cwd=REPO, check=False)
+    assert killed.returncode == -signal.SIGKILL, "the build was meant to die mid-way"
+    assert tree(out) == {**two, "CNAME": b"example.org"}, "the live site was touched"
+    build_site(root, out, search=False)
+    build_site(root, tmp_path / "clean", use_cache=False, search=False)
+    assert tree(out) == {**tree(tmp_path / "clean"), "CNAME": b"example.org"}
 
 
 @pytest.fixture

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
 
 from generator import write
+from generator.digests import hash_bytes
 from generator.errors import DigestError
 from generator.write import MANIFEST, check_output_folder, commit_site, read_manifest
 
@@ -86,16 +88,16 @@ def test_failure_while_staging_leaves_old_site_as_it_was(
 ) -> None:
     out = tmp_path / "site"
     commit_site(out, {"a.html": b"old a", "b.html": b"old b"})
-    real_write = Path.write_bytes
+    real_create = write._create
     calls = {"n": 0}
 
-    def failing_write(self: Path, data: bytes) -> int:
+    def failing_create(path: Path, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError(28, "No space left on device", str(self))
-        return real_write(self, data)
+            raise OSError(28, "No space left on device", str(path))
+        real_create(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    monkeypatch.setattr(write, "_create", failing_create)
     with pytest.raises(DigestError, match="No space left on device"):
         commit_site(out, {"a.html": b"new a", "b.html": b"new b"})
     assert _tree(out) == {"a.html": b"old a", "b.html": b"old b"}
@@ -134,3 +136,170 @@ def test_normal_output_folder_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     check_output_folder(tmp_path / "site", tmp_path)
     check_output_folder(tmp_path.parent / "elsewhere", tmp_path)
+
+
+# -- the spare: the previous site, kept beside the output for the next build ----------
+
+
+def _spare(out: Path) -> Path:
+    return out.parent / f".{out.name}.digest-spare"
+
+
+def test_old_site_becomes_the_spare(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"a.html": b"1", "b.html": b"1"})
+    commit_site(out, {"a.html": b"2", "b.html": b"1"})
+    assert _tree(_spare(out)) == {"a.html": b"1", "b.html": b"1"}
+    before = _tree(out)
+    commit_site(out, {"a.html": b"2", "b.html": b"3", "c/index.html": b"c"})
+    # Bringing the spare up to date never wrote through a hard link into the live site.
+    assert _tree(_spare(out)) == before
+    assert _tree(out) == {"a.html": b"2", "b.html": b"3", "c/index.html": b"c"}
+
+
+def test_spare_reuse_equals_a_clean_write_over_many_writes(tmp_path: Path) -> None:
+    """Adds, edits, deletes, folders coming and going, and foreign files the user adds
+    and removes by hand between builds: each write must equal one into a fresh folder."""
+    out = tmp_path / "site"
+    rng = random.Random(7)
+    names = [f"{folder}index.html" for folder in ("", "a/", "a/b/", "c/", "c/d/e/")]
+    names += ["feed.xml", "a/x.css", "f/g.txt"]
+    foreign = {"CNAME": b"example.org", ".git/HEAD": b"ref", "a/b/notes.txt": b"mine"}
+    present: dict[str, bytes] = {}
+    for step in range(40):
+        files = {n: f"v{rng.randrange(3)}".encode() for n in names if rng.random() < 0.7}
+        for rel, data in foreign.items():
+            target = out / rel
+            if rng.random() < 0.3 and out.is_dir() and rel not in files:
+                if rel in present:
+                    target.unlink(missing_ok=True)
+                    del present[rel]
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(data + str(step).encode())
+                    present[rel] = data + str(step).encode()
+        if rng.random() < 0.2 and out.is_dir():  # the user deletes one of our files
+            ours = sorted(read_manifest(out))
+            if ours:
+                (out / rng.choice(ours)).unlink()
+        clean = tmp_path / f"clean{step}"
+        commit_site(clean, files)
+        # Files whose bytes the site already holds may be kept rather than put, as a build
+        # does with pages it did not render again.
+        manifest = read_manifest(out)
+        keep = {
+            n: manifest[n]
+            for n, data in files.items()
+            if manifest.get(n) == hash_bytes(data) and (out / n).is_file() and step % 2
+        }
+        commit_site(out, {n: d for n, d in files.items() if n not in keep}, keep)
+        expected = {**present, **_tree(clean)}
+        assert _tree(out) == expected, f"step {step}"
+        assert set(read_manifest(out)) == set(files)
+        empty = [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]
+        assert not empty, f"step {step}: empty folders were left: {empty}"
+        leftovers = {p.name for p in tmp_path.glob(".site.digest-*")}
+        assert leftovers <= {".site.digest-spare"}
+
+
+def test_unchanged_files_keep_inode_and_mtime_through_the_spare(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"same.html": b"same", "edit.html": b"v1"})
+    os.utime(out / "same.html", ns=(1_000_000_000, 1_000_000_000))
+    before = (out / "same.html").stat()
+    for version in (b"v2", b"v3", b"v4"):  # the second and later writes reuse the spare
+        stats = commit_site(out, {"same.html": b"same", "edit.html": version})
+        assert stats.changed == ["edit.html"]
+    after = (out / "same.html").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (out / "edit.html").read_bytes() == b"v4"
+
+
+def test_write_that_dies_while_updating_the_spare_is_recovered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"a/index.html": b"1", "b.html": b"1", "c.html": b"1"})
+    commit_site(out, {"a/index.html": b"2", "b.html": b"2", "c.html": b"1"})
+    real_create = write._create
+    calls = {"n": 0}
+
+    def dying_create(path: Path, data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # stands for SIGKILL: nothing gets to clean up
+        real_create(path, data)
+
+    monkeypatch.setattr(write, "_create", dying_create)
+    monkeypatch.setattr(write.OutputWriter, "abort", lambda self: None)
+    with pytest.raises(KeyboardInterrupt):
+        commit_site(out, {"a/index.html": b"3", "b.html": b"3", "d/e.html": b"3"})
+    assert _tree(out) == {"a/index.html": b"2", "b.html": b"2", "c.html": b"1"}
+    monkeypatch.undo()
+    commit_site(out, {"b.html": b"4", "d/e.html": b"3"})
+    assert _tree(out) == {"b.html": b"4", "d/e.html": b"3"}
+    assert not (out / "a").exists()
+
+
+def test_stale_spare_is_compared_not_trusted(tmp_path: Path) -> None:
+    """A spare from anywhere (an output folder moved away, another site) is made right,
+    and a link in it is removed, never followed."""
+    out = tmp_path / "site"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_bytes(b"not ours")
+    commit_site(out, {"index.html": b"v1", "a/index.html": b"A"})
+    spare = _spare(out)
+    spare.mkdir()
+    (spare / "index.html").write_bytes(b"stale")
+    (spare / "junk").mkdir()
+    (spare / "junk/x.html").write_bytes(b"junk")
+    (spare / "a").symlink_to(outside)
+    (spare / MANIFEST).write_text('{"version": 1, "files": {"index.html": "0"}}')
+    commit_site(out, {"index.html": b"v2", "a/index.html": b"A"})
+    assert _tree(out) == {"index.html": b"v2", "a/index.html": b"A"}
+    assert (outside / "index.html").read_bytes() == b"not ours"
+    assert not (out / "a").is_symlink()
+
+
+def test_spare_is_not_made_when_nothing_changed(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"a.html": b"1"})
+    commit_site(out, {"a.html": b"1"})
+    assert not _spare(out).exists()
+
+
+def test_in_place_writes_leave_no_stage(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"a.html": b"1", "b/c.html": b"1"})
+    inode = out.stat().st_ino
+    commit_site(out, {"a.html": b"2", "d/e.html": b"1"}, in_place=True)
+    assert _tree(out) == {"a.html": b"2", "d/e.html": b"1"}
+    assert out.stat().st_ino == inode  # written into, not swapped
+    assert not list(tmp_path.glob(".site.digest-*"))
+
+
+def test_abandoned_in_place_write_touches_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"a.html": b"1"})
+    with write.open_output(out, in_place=True) as output:
+        output.put("a.html", b"2")
+        output.put("new/b.html", b"2")
+    assert _tree(out) == {"a.html": b"1"}
+    assert not list(tmp_path.glob(".site.digest-*"))
+
+
+def test_foreign_links_are_carried_as_links(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"index.html": b"1"})
+    (tmp_path / "docs").mkdir()
+    (out / "docs").symlink_to(tmp_path / "docs")
+    (out / "latest").symlink_to("index.html")
+    for version in (b"2", b"3", b"4"):
+        commit_site(out, {"index.html": version})
+        assert os.readlink(out / "docs") == str(tmp_path / "docs")
+        assert os.readlink(out / "latest") == "index.html"
+    (out / "latest").unlink()
+    commit_site(out, {"index.html": b"5"})
+    commit_site(out, {"index.html": b"6"})
+    assert not (out / "latest").is_symlink()
