@@ -52,7 +52,8 @@ class BuildResult:
     write: WriteStats | None = None
     timings: dict[str, float] = field(default_factory=dict)
     rendered: int = 0
-    files: dict[str, bytes] = field(default_factory=dict)  # what this build rendered
+    # The outputs this build rendered or copied anew (their bytes may equal the old ones).
+    regenerated: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     out: Path | None = None  # the output folder
     skipped: list[DigestError] = field(default_factory=list)  # --keep-going left these out
@@ -195,7 +196,8 @@ class Builder:
             skipped += entries_skipped
         from generator.newsroom import add_pictures, scan_notes
         from generator.render import plan_site
-        from generator.workers import render_all
+        from generator.workers import render_pages
+        from generator.write import open_output
 
         with _timed(timings, "render"):
             template_key = (key, tuple(sorted((f.rel, hashes[f.rel]) for f in inputs.templates)))
@@ -217,26 +219,39 @@ class Builder:
                 if not _reusable(p.output, plan.fingerprints, reuse, manifest, out, self._trusted)
             ]
             add_pictures(stale, config)  # drawn for the pages being rendered only
-            files = render_all(
-                self.root, config, stale, self._env, on_chunk=self.progress.counter(len(stale))
-            )
-            keep = {p.output: manifest[p.output] for p in plan.pages if p.output not in files}
-            static_files, static_keep = _static_outputs(
-                inputs, set(plan.fingerprints), hashes, manifest, out
-            )
-            files.update(static_files)
-            keep.update(static_keep)
-        result = BuildResult(site, config, pages=len(files) + len(keep), timings=timings, out=out)
-        result.rendered, result.files = len(stale), files
+            # Pages go to disk (beside the site, not into it) as each chunk is rendered;
+            # only their paths are kept. An error drops what was written; the site stays.
+            output = open_output(out, in_place=self.in_place) if write else None
+            try:
+                regenerated: list[str] = []
+                count = self.progress.counter(len(stale))
+                for chunk in render_pages(self.root, config, stale, self._env, on_chunk=count):
+                    for path, data, digest in chunk:
+                        if output is not None:
+                            output.put(path, data, digest)
+                        regenerated.append(path)
+                copies, keep = _static_outputs(
+                    inputs, set(plan.fingerprints), hashes, manifest, out
+                )
+                for target, source in copies.items():
+                    if output is not None:
+                        output.put(target, _read(source))
+                    regenerated.append(target)
+            except BaseException:
+                if output is not None:
+                    output.abort()
+                raise
+            made = set(regenerated)
+            keep.update({p.output: manifest[p.output] for p in plan.pages if p.output not in made})
+        result = BuildResult(site, config, len(regenerated) + len(keep), timings=timings, out=out)
+        result.rendered, result.regenerated = len(stale), regenerated
         result.warnings = list(site.warnings)
         result.skipped = skipped
         result.notes = scan_notes(site.entries, scans)
-        if write:
+        if output is not None:
             with _timed(timings, "write"):
-                from generator.write import commit_site
-
                 with self.write_lock:  # the live preview serves nothing half-written
-                    result.write = commit_site(out, files, keep, in_place=self.in_place)
+                    result.write = output.finish(keep)
                 self._trusted = self.in_place
             self._index_search(config, out, result, timings)
             assert result.write is not None
@@ -577,8 +592,8 @@ def _static_outputs(
     hashes: dict[str, str],
     manifest: dict[str, str],
     out: Path,
-) -> tuple[dict[str, bytes], dict[str, str]]:
-    """Static files are read only when their bytes changed; the rest are kept as they are."""
+) -> tuple[dict[str, SourceFile], dict[str, str]]:
+    """The static files to copy (those whose bytes changed), and those kept as they are."""
     clashes = [
         DigestError(
             f"this static file would replace the generated /{target}",
@@ -590,15 +605,15 @@ def _static_outputs(
     ]
     if clashes:
         raise BuildFailed(clashes)
-    files: dict[str, bytes] = {}
+    copies: dict[str, SourceFile] = {}
     keep: dict[str, str] = {}
     for target, source in {**inputs.theme_static, **inputs.site_static}.items():
         # Copied verbatim, so the output's manifest hash is the source's content hash.
         if manifest.get(target) == hashes[source.rel] and (out / target).is_file():
             keep[target] = manifest[target]
         else:
-            files[target] = _read(source)
-    return files, keep
+            copies[target] = source
+    return copies, keep
 
 
 class _Timings(dict[str, float]):

@@ -1,14 +1,15 @@
 """Parse, scan and render many files at once, on every core when there are enough of them.
 
 Workers are forked, so they share the already-built site and templates without
-pickling them; only file names go in and entries or page bytes come back.
+pickling them; only file names go in and entries or page bytes come back. Pages come
+back a chunk at a time, to be written as they arrive rather than all held at once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -103,6 +104,40 @@ def _scan_chunk(span: range) -> list[Scan]:
     return [_job["scanner"].scan(_job["items"][i]) for i in span]
 
 
+# Rendered pages travel back in chunks of at most this many, and are written as each
+# chunk arrives: the parent never holds more than a few chunks of page bytes.
+RENDER_CHUNK = 100
+
+Rendered = tuple[str, bytes, str]  # output path, bytes, their hash
+
+
+def render_pages(
+    root: Path,
+    config: Config,
+    pages: Sequence[Page],
+    env: jinja2.Environment | None = None,
+    *,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Iterator[list[Rendered]]:
+    """Render pages, yielding each chunk as it is done; then raise BuildFailed if any failed.
+
+    A broken template is reported once, not once per page. Pass the `env` of an earlier
+    build when no template changed: its compiled templates are kept, which saves
+    compiling them all again.
+    """
+    from generator.render import make_environment
+
+    shared = {"env": env or make_environment(root, config), "root": root}
+    errors: dict[str, DigestError] = {}
+    chunks = _imap(_render_chunk, pages, PARALLEL_RENDER, shared, on_chunk, most=RENDER_CHUNK)
+    for chunk_files, chunk_errors in chunks:
+        yield chunk_files
+        for error in chunk_errors:
+            errors.setdefault(f"{error.location()}:{error.message.split(' (while')[0]}", error)
+    if errors:
+        raise BuildFailed(errors.values())
+
+
 def render_all(
     root: Path,
     config: Config,
@@ -111,38 +146,27 @@ def render_all(
     *,
     on_chunk: Callable[[int], None] | None = None,
 ) -> dict[str, bytes]:
-    """Render pages; a broken template is reported once, not once per page.
-
-    Pass the `env` of an earlier build when no template changed: its compiled
-    templates are kept, which saves compiling them all again.
-    """
-    from generator.render import make_environment
-
-    shared = {"env": env or make_environment(root, config), "root": root}
-    files: dict[str, bytes] = {}
-    errors: dict[str, DigestError] = {}
-    for chunk_files, chunk_errors in _map(_render_chunk, pages, PARALLEL_RENDER, shared, on_chunk):
-        files.update(chunk_files)
-        for error in chunk_errors:
-            errors.setdefault(f"{error.location()}:{error.message.split(' (while')[0]}", error)
-    if errors:
-        raise BuildFailed(errors.values())
-    return files
+    """Render pages into memory, all of them (`render_pages` streams them instead)."""
+    chunks = render_pages(root, config, pages, env, on_chunk=on_chunk)
+    return {path: data for chunk in chunks for path, data, _ in chunk}
 
 
-def _render_chunk(span: range) -> tuple[dict[str, bytes], list[DigestError]]:
+def _render_chunk(span: range) -> tuple[list[Rendered], list[DigestError]]:
+    from generator.digests import hash_bytes
     from generator.render import render_page
 
-    files: dict[str, bytes] = {}
+    files: list[Rendered] = []
     errors: list[DigestError] = []
     for i in span:
         page = _job["items"][i]
         try:
-            files[page.output] = render_page(_job["env"], page, _job["root"]).encode("utf-8")
+            data = render_page(_job["env"], page, _job["root"]).encode("utf-8")
         except DigestError as exc:
             errors.append(exc)
             if len(errors) > 20:  # one broken template fails every page alike
                 break
+        else:  # hashed here, on every core, rather than in the parent
+            files.append((page.output, data, hash_bytes(data)))
     return files, errors
 
 
@@ -153,30 +177,50 @@ def _map(
     shared: dict[str, Any],
     on_chunk: Callable[[int], None] | None = None,
 ) -> list[R]:
+    """Run `work` over index ranges of `items` and return every range's result."""
+    return list(_imap(work, items, threshold, shared, on_chunk))
+
+
+def _imap(
+    work: Callable[[range], R],
+    items: Sequence[T],
+    threshold: int,
+    shared: dict[str, Any],
+    on_chunk: Callable[[int], None] | None = None,
+    most: int | None = None,
+) -> Iterator[R]:
     """Run `work` over index ranges of `items`: in forked workers when worth it, else here.
 
-    Workers receive only ranges: the items (and whatever they link to, which for a page
-    is the whole site) are inherited through fork, never pickled. `on_chunk` is called
-    here, in the parent, with the number of items each finished range held.
+    Results come in order, each as soon as it and those before it are done; `most`
+    caps the items in a range. Workers receive only ranges: the items (and whatever they
+    link to, which for a page is the whole site) are inherited through fork, never
+    pickled. `on_chunk` is called here, in the parent, with the number of items each
+    finished range held.
     """
     _job.clear()
     _job.update(shared, items=items)
     count = workers()
     if not items:
-        return []
+        return
     if len(items) < threshold or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        result = work(range(len(items)))
-        if on_chunk is not None:
-            on_chunk(len(items))
-        return [result]
-    size = max(1, len(items) // (count * 4))
-    spans = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
-    context = multiprocessing.get_context("fork")
-    results: list[R] = []
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        # In order, as each range's result arrives: a late first range only delays counts.
-        for span, result in zip(spans, pool.map(work, spans), strict=True):
-            results.append(result)
+        size = most or len(items)
+        for start in range(0, len(items), size):
+            span = range(start, min(start + size, len(items)))
+            result = work(span)
             if on_chunk is not None:
                 on_chunk(len(span))
-    return results
+            yield result
+        return
+    size = max(1, len(items) // (count * 4))
+    size = min(size, most) if most else size
+    spans = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    try:
+        # In order, as each range's result arrives: a late first range only delays counts.
+        for span, result in zip(spans, pool.map(work, spans), strict=True):
+            if on_chunk is not None:
+                on_chunk(len(span))
+            yield result
+    finally:  # a caller that stops early (an error writing) waits for no more ranges
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -185,7 +185,7 @@ def rendered_after(site: Path, edit) -> set[str]:
     builder = Builder(site, site / "site", search=False)
     builder.build()
     edit()
-    return set(builder.build().files)
+    return set(builder.build().regenerated)
 
 
 def test_body_edit_renders_only_the_entry(site: Path) -> None:

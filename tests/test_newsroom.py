@@ -324,7 +324,7 @@ def test_a_new_quote_renders_the_speakers_page_again(write_tree: WriteTree) -> N
     live = Builder(root)
     live.build()
     (root / "content/a.md").write_text(_md("“We will not back down on this,” Trump said."))
-    changed = set(live.build().files)
+    changed = set(live.build().regenerated)
     assert {"2025/06/04/a/index.html", "people/donald-trump/index.html"} <= changed
     assert "people/xi-jinping/index.html" not in changed
 
