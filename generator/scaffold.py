@@ -41,7 +41,7 @@ _TOPICS = """- name: Housekeeping
   description: Notes about the digest itself.
 """
 
-_GITIGNORE = "site/\n.digest-cache/\n"
+_GITIGNORE = "site/\n.site.digest-spare/\n.digest-cache/\n"
 
 
 def create_site(root: Path) -> None:
