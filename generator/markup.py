@@ -24,27 +24,33 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTE = re.compile(r'\s(href|src)="([^"]*)"', re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 
-# A renderer need not hold what a body cannot use: without the marks below, an extension or
-# an inline pattern leaves the HTML as it is, yet each pattern is tried on every run of
-# text. Bodies get a renderer without those they have no mark for, a third faster for
-# plain paragraphs with links; one is kept per combination met (a handful in practice).
+# A renderer need not hold what a body cannot use: without the marks below, an extension, an
+# inline pattern or a block processor leaves the HTML as it is, yet each pattern is tried on
+# every run of text and each processor on every block. Bodies get a renderer without those
+# they have no mark for, a third faster for plain paragraphs with links; one is kept per
+# combination met (a handful in practice).
 _EXTENSION_MARKS = ("|", "[^", "```", "~~~", "{")  # tables, footnotes, fences, attributes
-_PATTERN_MARKS = {
-    "backtick": ("`",),
-    "escape": ("\\",),
-    "image_link": ("![",),
-    "image_reference": ("![",),
-    "short_image_ref": ("![",),
-    "autolink": ("<",),
-    "automail": ("<",),
-    "html": ("<",),
-    "entity": ("&",),
-    "linebreak": ("  ", "\t"),  # two spaces before a line end; Markdown expands tabs
+_PART_MARKS = {  # (registry, name) -> marks
+    ("inline", "backtick"): ("`",),
+    ("inline", "escape"): ("\\",),
+    ("inline", "image_link"): ("![",),
+    ("inline", "image_reference"): ("![",),
+    ("inline", "short_image_ref"): ("![",),
+    ("inline", "autolink"): ("<",),
+    ("inline", "automail"): ("<",),
+    ("inline", "html"): ("<",),
+    ("inline", "entity"): ("&",),
+    ("inline", "linebreak"): ("  ", "\t"),  # two spaces before a line end; tabs expand
+    ("block", "code"): ("    ", "\t"),  # a block indented by four spaces
+    ("block", "indent"): ("    ", "\t"),
+    ("block", "reference"): ("]:",),
+    ("pre", "html_block"): ("<", "&"),  # its parser passes other text through as it is
 }
-_MARKS = frozenset(m for marks in _PATTERN_MARKS.values() for m in marks)
+_MARKS = frozenset(m for marks in _PART_MARKS.values() for m in marks)
 _DELETED = ("\x02", "\x03")  # Markdown deletes these first, which may join two marks' halves
 
-_renderers: dict[tuple[bool, bool, tuple[str, ...]], markdown.Markdown] = {}
+_Key = tuple[bool, bool, tuple[tuple[str, str], ...]]  # safe, extensions, parts left out
+_renderers: dict[_Key, markdown.Markdown] = {}
 _FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL)
 _FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -74,12 +80,12 @@ def render_markdown(text: str, *, safe: bool = False) -> Markup:
 
 
 def _renderer_for(text: str, safe: bool) -> markdown.Markdown:
-    """The renderer for `safe` without the extensions and inline patterns `text` cannot use."""
+    """The renderer for `safe` without the extensions and parts `text` cannot use."""
     if any(ch in text for ch in _DELETED):
-        key: tuple[bool, bool, tuple[str, ...]] = (safe, True, ())
+        key: _Key = (safe, True, ())
     else:
         present = {mark for mark in _MARKS if mark in text}
-        unused = tuple(n for n, marks in _PATTERN_MARKS.items() if present.isdisjoint(marks))
+        unused = tuple(part for part, marks in _PART_MARKS.items() if present.isdisjoint(marks))
         key = (safe, any(mark in text for mark in _EXTENSION_MARKS), unused)
     renderer = _renderers.get(key)
     if renderer is None:
@@ -88,15 +94,20 @@ def _renderer_for(text: str, safe: bool) -> markdown.Markdown:
 
 
 def _make_renderer(
-    safe: bool, extensions: bool = True, unused: tuple[str, ...] = ()
+    safe: bool, extensions: bool = True, unused: tuple[tuple[str, str], ...] = ()
 ) -> markdown.Markdown:
     chosen = (SAFE_EXTENSIONS if safe else EXTENSIONS) if extensions else []
     renderer = markdown.Markdown(extensions=chosen, output_format="html")
-    for name in unused:
-        renderer.inlinePatterns.deregister(name, strict=False)
+    registries = {
+        "inline": renderer.inlinePatterns,
+        "block": renderer.parser.blockprocessors,
+        "pre": renderer.preprocessors,
+    }
+    for registry, name in unused:
+        registries[registry].deregister(name, strict=False)
     if safe:
         # Raw HTML is then shown as the text it is, escaped, instead of passed through.
-        renderer.preprocessors.deregister("html_block")
+        renderer.preprocessors.deregister("html_block", strict=False)
         renderer.inlinePatterns.deregister("html", strict=False)
     return renderer
 

@@ -193,6 +193,11 @@ LEAN_CASES = [
     "Line one  \nline two",
     "Line one\t\nline two\tend",
     "Split mark: !\x02[x](y) and `a\x03`",
+    "Text\n\n    indented code\n\n- item\n\n    more of the item",
+    "Text\n\n\tcode after a tab\n\n1. one\n\n\ttabbed on",
+    'See [the report][r].\n\n[r]: https://example.org/r "Report"',
+    "<div>\nraw *block*\n</div>\n\nAT&T &#123 &amp;",
+    "No tags: AT&T &#123 &#x7b &amp &copy;",
 ]
 
 
@@ -207,6 +212,7 @@ def test_lean_renderers_render_as_the_full_one(text: str, safe: bool) -> None:
 def test_a_body_without_marks_gets_a_lean_renderer() -> None:
     lean = _renderer_for("Just *words* and a [link](https://example.org).", False)
     assert "backtick" not in lean.inlinePatterns and "footnote" not in lean.inlinePatterns
+    assert "code" not in lean.parser.blockprocessors and "html_block" not in lean.preprocessors
     assert "link" in lean.inlinePatterns and "em_strong" in lean.inlinePatterns
     assert _renderer_for("Other *words*.", False) is _renderer_for("More words.", False)
 
