@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -21,17 +21,20 @@ from typing import TYPE_CHECKING
 
 from generator import cache
 from generator.config import CONFIG_NAME, Config, load_config
+from generator.digests import hash_bytes
 from generator.errors import BuildFailed, DigestError
 from generator.load import ENTRY_SUFFIXES, SourceFile, walk_files
-from generator.model import Entry, Person, Site, Topic
+from generator.model import Entry, Page, Person, Site, Topic
 from generator.progress import Progress
 from generator.write import WriteStats, check_output_folder, read_manifest
 
 if TYPE_CHECKING:
     import jinja2
 
+    from generator.delta import Snapshot
     from generator.depend import TemplateInfo
     from generator.newsroom import Scan, Scanner
+    from generator.render import Plan
 
 log = logging.getLogger(__name__)
 
@@ -156,13 +159,26 @@ class Builder:
         self._templates: TemplateInfo | None = None  # template scan, kept while none changes
         self._templates_key: tuple[object, ...] = ()
         self._env: jinja2.Environment | None = None  # compiled templates, kept likewise
+        self._snapshot: Snapshot | None = None  # the live preview's last site and plan
+        self._scanning: tuple[list[Person], list[Topic]] = ([], [])  # registries it used
+        self._written: dict[str, str] = {}  # the manifest the live preview last wrote
 
     @property
     def cache_dir(self) -> Path:
         return self.root / cache.CACHE_DIR
 
-    def build(self, *, write: bool = True) -> BuildResult:
-        """Bring the output up to date; raise BuildFailed listing every problem found."""
+    def build(self, *, write: bool = True, changed: Iterable[str] | None = None) -> BuildResult:
+        """Bring the output up to date; raise BuildFailed listing every problem found.
+
+        `changed` names the files a watcher saw change (relative to the root): when they
+        are all edits of existing entries that move nothing, the live preview applies
+        them to the last build instead of building everything again (see delta.py).
+        """
+        if changed is not None and write and self._snapshot is not None:
+            edited = self._build_edits(list(changed))
+            if edited is not None:
+                return edited
+        self._snapshot = None  # a full build makes the next one
         timings: dict[str, float] = _Timings(self.progress)
         with _timed(timings, "load"):
             config = load_config(self.root)
@@ -218,6 +234,7 @@ class Builder:
                 for p in plan.pages
                 if not _reusable(p.output, plan.fingerprints, reuse, manifest, out, self._trusted)
             ]
+            stale = _own_contexts(stale)
             add_pictures(stale, config)  # drawn for the pages being rendered only
             # Pages go to disk (beside the site, not into it) as each chunk is rendered;
             # only their paths are kept. An error drops what was written; the site stays.
@@ -259,7 +276,123 @@ class Builder:
             pages = {o: (fp, written[o]) for o, fp in plan.fingerprints.items() if o in written}
             self._save_state(key, scanned_ns, inputs, hashes, pages, site)
             self._state.skipped = len(skipped)  # type: ignore[union-attr]
+            if self.in_place and not skipped:
+                self._keep_snapshot(site, config, plan, written, (people, topics))
         return result
+
+    # -- the live preview's edits ----------------------------------------------
+
+    def _keep_snapshot(
+        self,
+        site: Site,
+        config: Config,
+        plan: Plan,
+        written: dict[str, str],
+        registries: tuple[list[Person], list[Topic]],
+    ) -> None:
+        from generator.delta import Snapshot, uses_map
+
+        assert plan.digests is not None
+        pages = {p.output: p for p in plan.pages}
+        self._snapshot = Snapshot(
+            site, config, pages, dict(plan.fingerprints), plan.digests, plan.templates,
+            plan.feed_ids,
+        )  # fmt: skip
+        self._written, self._scanning = dict(written), registries
+        uses_map(self._snapshot)  # now, so that the first edit finds it made
+        if self._env is not None:  # workers rendered the build: compile here for edits
+            for name in plan.templates.closure:
+                self._env.get_template(name)
+
+    def _build_edits(self, changed: list[str]) -> BuildResult | None:
+        """Apply entry edits to the last build; None when they need a full build."""
+        from generator.delta import NeedsFullBuild, apply_edits, refingerprint
+        from generator.newsroom import add_pictures
+        from generator.parse import parse_entry
+        from generator.workers import render_all
+        from generator.write import commit_site
+
+        snap, state = self._snapshot, self._state
+        assert snap is not None and state is not None
+        config, out = snap.config, self._output_folder
+        if state.next_release is not None and state.next_release <= time.time():
+            return None  # a held-back entry is due: index decides what shows
+        timings: dict[str, float] = _Timings(self.progress)
+        with _timed(timings, "load"):
+            sources = _edited_entries(self.root, changed, state)
+            if sources is None:
+                return None
+            data = {s.rel: s.path.read_bytes() for s in sources}
+            hashes = {rel: hash_bytes(raw) for rel, raw in data.items()}
+            todo = [s for s in sources if hashes[s.rel] != state.hashes.get(s.rel)]
+        with _timed(timings, "parse"):
+            edits = []
+            for source in todo:
+                try:
+                    entry = parse_entry(
+                        source.rel, data[source.rel], config.tz, safe=config.safe_mode
+                    )
+                except (DigestError, BuildFailed):
+                    return None  # the full build reports it with everything else
+                edits.append((entry, self._scanner(*self._scanning).scan(entry)))
+        with _timed(timings, "index"):
+            try:
+                cutoff = float("inf") if self.future else time.time()
+                change = apply_edits(snap, edits, drafts=self.drafts, cutoff=cutoff)
+            except NeedsFullBuild:
+                self._snapshot = None  # it may be half-changed
+                return None
+            refingerprint(snap, change.recheck)
+        with _timed(timings, "render"):
+            stale = [
+                snap.pages[o]
+                for o in sorted(change.recheck)
+                if snap.fingerprints[o] != state.pages.get(o, ("", ""))[0]
+            ]
+            stale = _own_contexts(stale)
+            add_pictures(stale, config)
+            files = render_all(self.root, config, stale, self._env)
+        with _timed(timings, "write"):
+            keep = {
+                o: h for o, h in self._written.items() if o not in files and o not in change.removed
+            }
+            with self.write_lock:
+                stats = commit_site(out, files, keep, in_place=True)
+        self._remember_edits(sources, hashes, edits, change.recheck, change.removed, stats)
+        result = BuildResult(snap.site, config, pages=len(stats.hashes), timings=timings, out=out)
+        result.rendered, result.files, result.write = len(stale), files, stats
+        result.warnings = list(snap.site.warnings)
+        return result
+
+    def _remember_edits(
+        self,
+        sources: list[SourceFile],
+        hashes: dict[str, str],
+        edits: list[tuple[Entry, Scan]],
+        rechecked: set[str],
+        removed: set[str],
+        stats: WriteStats,
+    ) -> None:
+        """Bring the state and the parse and scan caches up to what the edits made."""
+        state, snap = self._state, self._snapshot
+        assert state is not None and snap is not None
+        for source in sources:
+            old_key = f"{source.rel}:{state.hashes.get(source.rel)}"
+            new_key = f"{source.rel}:{hashes[source.rel]}"
+            state.stamps[source.rel], state.hashes[source.rel] = source.stamp, hashes[source.rel]
+            for cache_map in (self._entries, self._scans):
+                if old_key in cache_map and new_key != old_key:
+                    del cache_map[old_key]
+        for entry, scan in edits:
+            new_key = f"{entry.path}:{hashes[entry.path]}"
+            self._entries[new_key], self._scans[new_key] = entry, scan
+        self._entries_changed = self._scans_changed = True
+        for output in rechecked:
+            state.pages[output] = (snap.fingerprints[output], stats.hashes[output])
+        for output in removed:
+            state.pages.pop(output, None)
+        self._written = stats.hashes
+        state.manifest = _manifest_hash(self._output_folder)
 
     def _index_search(
         self, config: Config, out: Path, result: BuildResult, timings: dict[str, float]
@@ -543,6 +676,41 @@ def _config_file(root: Path) -> list[SourceFile]:
         return []
     stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
     return [SourceFile(path, CONFIG_NAME, *stamp)]
+
+
+def _edited_entries(root: Path, changed: list[str], state: _State) -> list[SourceFile] | None:
+    """The entry files among `changed`, stat'ed again; None if any path is something else
+    (a new, deleted or ignored file, a registry, a template): that takes a full build."""
+    import stat as stat_mod
+
+    from generator.load import is_ignored_name
+
+    registries = {f"content/{name}" for name in REGISTRIES}
+    found = []
+    for name in dict.fromkeys(changed):
+        path = Path(name) if os.path.isabs(name) else root / name
+        try:
+            rel = path.relative_to(root).as_posix()
+            info = os.lstat(path)
+        except (ValueError, OSError):
+            return None
+        parts = rel.split("/")
+        if (
+            parts[0] != "content" or not rel.endswith(ENTRY_SUFFIXES) or rel in registries
+            or rel not in state.stamps or any(is_ignored_name(p) for p in parts)
+            or not stat_mod.S_ISREG(info.st_mode)
+        ):  # fmt: skip
+            return None
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        found.append(SourceFile(path, rel, *stamp))
+    return found
+
+
+def _own_contexts(pages: list[Page]) -> list[Page]:
+    """Copies of person and topic pages, whose context `add_pictures` adds to: the plan's
+    pages stay as planned, for the live preview to fingerprint again."""
+    pictured = ("person", "topic")
+    return [replace(p, context=dict(p.context)) if p.kind in pictured else p for p in pages]
 
 
 def _hash_changed(files: list[SourceFile], state: _State) -> dict[str, str]:

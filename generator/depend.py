@@ -38,6 +38,8 @@ class _Source:
     deps: frozenset[str] | None  # None: names computed at run time, so any template
     own_body: bool  # reads `entry.body` outside any macro
     other_body: bool  # reads `.body` of anything else
+    other_words: bool  # reads `.words` of anything but `entry`
+    other_minutes: bool  # reads `.reading_minutes` of anything but `entry`
 
 
 @dataclass
@@ -47,6 +49,15 @@ class TemplateInfo:
     closure: dict[str, str] = field(default_factory=dict)
     own_body: dict[str, bool] = field(default_factory=dict)
     other_body: dict[str, bool] = field(default_factory=dict)
+    other_words: dict[str, bool] = field(default_factory=dict)
+    other_minutes: dict[str, bool] = field(default_factory=dict)
+
+    def length_in_lists(self) -> str:
+        """How lists show an entry's length, if any template shows it outside the entry's
+        own page: "words", or rounded to "minutes" of reading, or ""."""
+        if any(self.other_words.values()):
+            return "words"
+        return "minutes" if any(self.other_minutes.values()) else ""
 
 
 def scan_templates(env: jinja2.Environment, names: Iterable[str]) -> TemplateInfo:
@@ -72,6 +83,8 @@ def scan_templates(env: jinja2.Environment, names: Iterable[str]) -> TemplateInf
         info.closure[name] = hash_text(*(f"{n}={load(n).digest}" for n in sorted(seen)))
         info.own_body[name] = any(load(n).own_body for n in seen)
         info.other_body[name] = any(load(n).other_body for n in seen)
+        info.other_words[name] = any(load(n).other_words for n in seen)
+        info.other_minutes[name] = any(load(n).other_minutes for n in seen)
     return info
 
 
@@ -80,30 +93,31 @@ def _read_template(env: jinja2.Environment, name: str) -> _Source:
     try:
         source, filename, _ = env.loader.get_source(env, name)
     except jinja2.TemplateNotFound:
-        return _Source("missing", frozenset(), False, False)
+        return _Source("missing", frozenset(), False, False, False, False)
     digest = hash_text(filename or "", source)
     try:
         tree = env.parse(source, name, filename)
     except jinja2.TemplateSyntaxError:
-        return _Source(digest, frozenset(), False, False)  # rendering reports it
+        return _Source(digest, frozenset(), False, False, False, False)  # reported later
     refs = set(meta.find_referenced_templates(tree))
     deps = None if None in refs else frozenset(r for r in refs if isinstance(r, str))
-    own, other = _body_reads(tree)
-    return _Source(digest, deps, own, other)
+    own, other = _reads(tree, ("body",))
+    words, minutes = _reads(tree, ("words",))[1], _reads(tree, ("reading_minutes",))[1]
+    return _Source(digest, deps, own, other, words, minutes)
 
 
-def _body_reads(tree: nodes.Template) -> tuple[bool, bool]:
-    """Whether a template reads `entry.body` directly, and whether it reads any other body."""
+def _reads(tree: nodes.Template, attrs: tuple[str, ...]) -> tuple[bool, bool]:
+    """Whether a template reads one of `attrs` of `entry` directly, and of anything else."""
     in_macros = {id(n) for m in tree.find_all(nodes.Macro) for n in m.find_all(nodes.Node)}
     own = other = False
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const)):
-        if isinstance(node, nodes.Getattr) and node.attr == "body":
+        if isinstance(node, nodes.Getattr) and node.attr in attrs:
             direct = isinstance(node.node, nodes.Name) and node.node.name == "entry"
             if direct and id(node) not in in_macros:
                 own = True
             else:
                 other = True
-        elif isinstance(node, nodes.Const) and node.value == "body":
+        elif isinstance(node, nodes.Const) and node.value in attrs:
             other = True  # `x["body"]`, `attribute(x, "body")`: cannot tell whose
     return own, other
 
@@ -111,7 +125,10 @@ def _body_reads(tree: nodes.Template) -> tuple[bool, bool]:
 class Fingerprints:
     """Digests of the site's objects for one build, each computed once."""
 
-    def __init__(self) -> None:
+    def __init__(self, length_in_lists: str = "words") -> None:
+        # Lists show an entry's length only as templates say: a body edit that changes
+        # the word count but not the minutes of reading leaves every list page alone.
+        self.length_in_lists = length_in_lists
         self._cards: dict[int, str] = {}
         self._full: dict[int, str] = {}
         self._own: dict[int, str] = {}
@@ -119,6 +136,13 @@ class Fingerprints:
         # Lists live as long as the build, so their id is a safe key: a person's entries
         # are hashed once though both `person` and `entries` hold them.
         self._lists: dict[tuple[int, bool], str] = {}
+
+    def forget(self, keys: set[int]) -> None:
+        """Drop what is known of these objects (by id), and of every list: they changed."""
+        for memo in (self._cards, self._full, self._own, self._marks):
+            for key in keys:
+                memo.pop(key, None)
+        self._lists.clear()
 
     def page(self, page: Page, templates: TemplateInfo, config_fp: str) -> str:
         other_body = templates.other_body[page.template]
@@ -189,12 +213,18 @@ class Fingerprints:
         if key not in self._cards:
             self._cards[key] = hash_text(
                 entry.fields_hash,
+                self._length(entry),
                 entry.url,
                 "|".join(f"{p.name}\x1e{p.url}" for p in entry.people),
                 "|".join(f"{t.name}\x1e{t.url}" for t in entry.topics),
                 self.own(entry.edition) if entry.edition else "",
             )
         return self._cards[key]
+
+    def _length(self, entry: Entry) -> str:
+        if self.length_in_lists == "words":
+            return str(entry.words)
+        return str(entry.reading_minutes) if self.length_in_lists == "minutes" else ""
 
     def entry_full(self, entry: Entry) -> str:
         """Everything about an entry: what its own page shows."""
@@ -203,6 +233,7 @@ class Fingerprints:
             self._full[key] = hash_text(
                 self.card(entry),
                 entry.body_hash,
+                str(entry.words),
                 *(self.own(p) for p in entry.people),
                 "|",
                 *(self.own(t) for t in entry.topics),

@@ -17,12 +17,14 @@ def hash_text(*parts: str) -> str:
 
 
 def entry_fields_hash(entry: Any) -> str:
-    """Hash what lists show of an entry and what parsing alone decides, once per parse."""
+    """Hash what lists show of an entry and what parsing alone decides, once per parse.
+
+    The word count is left out: lists rarely show it (see `depend.Fingerprints.card`).
+    """
     return hash_text(
         entry.title,
         entry.date.isoformat(),
         entry.updated.isoformat() if entry.updated else "",
-        str(entry.words),
         entry.summary,
         repr(entry.source),
         repr(entry.source_url),

@@ -23,11 +23,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from generator.config import Config
-from generator.model import Entry, Page, Site
+from generator.model import Entry, Page, Person, Site, Topic
 from generator.slug import slugify
 
 FEED_NAME = "feed.xml"
@@ -37,11 +38,19 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def plan_feeds(site: Site, config: Config) -> list[Page]:
+def plan_feeds(site: Site, config: Config, ids: dict[int, str] | None = None) -> list[Page]:
     """The site's feeds: everything, each person, each topic, and the editions."""
-    ids = entry_ids(site.entries, config)
+    ids = entry_ids(site.entries, config) if ids is None else ids
+    pages = site_feeds(site, ids, config)
+    for item in [*site.people, *site.topics]:
+        pages.append(subject_feed(item, ids, config))
+    return pages
+
+
+def site_feeds(site: Site, ids: dict[int, str], config: Config) -> list[Page]:
+    """The feeds of the whole site: every entry (Atom and JSON Feed) and the editions."""
     base = config.base_path
-    pages = [
+    return [
         _entry_feed(
             FEED_NAME, f"{base}{FEED_NAME}", config.title, config.description, base,
             site.entries, ids, config,
@@ -49,16 +58,17 @@ def plan_feeds(site: Site, config: Config) -> list[Page]:
         _json_feed(site, ids, config),
         _editions_feed(site, config),
     ]  # fmt: skip
-    for item, noun in [*((p, "person") for p in site.people), *((t, "topic") for t in site.topics)]:
-        subtitle = item.description or f"Stories about {item.name} in {config.title}."
-        folder = item.output[: -len("index.html")]
-        pages.append(
-            _entry_feed(
-                folder + FEED_NAME, item.url + FEED_NAME, f"{item.name} · {config.title}",
-                subtitle, item.url, item.entries, ids, config, kind=f"{noun}-feed",
-            )
-        )  # fmt: skip
-    return pages
+
+
+def subject_feed(item: Person | Topic, ids: dict[int, str], config: Config) -> Page:
+    """The Atom feed of one person's or topic's entries, beside their page."""
+    noun = "person" if isinstance(item, Person) else "topic"
+    subtitle = item.description or f"Stories about {item.name} in {config.title}."
+    folder = item.output[: -len("index.html")]
+    return _entry_feed(
+        folder + FEED_NAME, item.url + FEED_NAME, f"{item.name} · {config.title}",
+        subtitle, item.url, item.entries, ids, config, kind=f"{noun}-feed",
+    )  # fmt: skip
 
 
 def feed_url(url: str) -> str:
@@ -70,7 +80,7 @@ def plan_sitemap(site: Site, config: Config) -> list[Page]:
     """`sitemap.xml` listing every page worth indexing with its last change, and robots.txt."""
     base = config.base_path
     origin = config.origin
-    newest = _latest(site.entries)
+    newest = latest_change(site.entries)
     urls: list[tuple[str, datetime | None]] = [
         (origin + base, newest),
         (f"{origin}{base}editions/", newest),
@@ -79,7 +89,7 @@ def plan_sitemap(site: Site, config: Config) -> list[Page]:
     ]
     urls += [(origin + e.url, e.updated or e.date) for e in site.entries]
     for items in (site.editions, site.people, site.topics):
-        urls += [(origin + item.url, _latest(item.entries)) for item in items]
+        urls += [(origin + item.url, latest_change(item.entries)) for item in items]
     sitemap = f"{origin}{base}sitemap.xml"
     return [
         Page("sitemap.xml", f"{base}sitemap.xml", "sitemap.xml", "Sitemap", "sitemap",
@@ -113,8 +123,13 @@ def entry_ids(entries: Iterable[Entry], config: Config) -> dict[int, str]:
 
 def original_slug(entry: Entry) -> str:
     """The slug the entry's file name gives, whatever `slug:` says now."""
-    stem = _DATE_PREFIX.sub("", PurePosixPath(entry.path).stem)
-    return slugify(stem) or entry.slug
+    return _stem_slug(PurePosixPath(entry.path).stem) or entry.slug
+
+
+@lru_cache(maxsize=1 << 18)
+def _stem_slug(stem: str) -> str:
+    """Slugs of file names, kept: every build asks again for every entry."""
+    return slugify(_DATE_PREFIX.sub("", stem))
 
 
 def _entry_feed(
@@ -134,7 +149,7 @@ def _entry_feed(
         "subtitle": subtitle,
         "origin": config.origin,
         "alternate_url": config.origin + alternate,
-        "updated": _latest(shown) or EPOCH,
+        "updated": latest_change(shown) or EPOCH,
         "items": [(e, ids[id(e)]) for e in shown],
     }
     return Page(output, url, "feed.xml", title, kind, context)
@@ -160,7 +175,7 @@ def _editions_feed(site: Site, config: Config) -> Page:
             edition,
             f"tag:{host},{edition.start.isoformat()}:{base}editions/{edition.id.lower()}",
             edition.entries,
-            _latest(edition.entries) or EPOCH,
+            latest_change(edition.entries) or EPOCH,
         )
         for edition in shown
     ]
@@ -181,6 +196,6 @@ def _feed_id(url: str, config: Config) -> str:
     return config.origin + url if config.origin else f"tag:localhost,2000:{url}"
 
 
-def _latest(entries: Iterable[Entry]) -> datetime | None:
+def latest_change(entries: Iterable[Entry]) -> datetime | None:
     """When the newest change among these entries was made (`updated:` or the date)."""
     return max((e.updated or e.date for e in entries), default=None)

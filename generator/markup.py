@@ -41,13 +41,18 @@ _PART_MARKS = {  # (registry, name) -> marks
     ("inline", "html"): ("<",),
     ("inline", "entity"): ("&",),
     ("inline", "linebreak"): ("  ", "\t"),  # two spaces before a line end; tabs expand
-    ("block", "code"): ("    ", "\t"),  # a block indented by four spaces
-    ("block", "indent"): ("    ", "\t"),
+    ("block", "code"): ("  ", "\t"),  # a block indented by four spaces, hence two
+    ("block", "indent"): ("  ", "\t"),
     ("block", "reference"): ("]:",),
     ("pre", "html_block"): ("<", "&"),  # its parser passes other text through as it is
 }
-_MARKS = frozenset(m for marks in _PART_MARKS.values() for m in marks)
-_DELETED = ("\x02", "\x03")  # Markdown deletes these first, which may join two marks' halves
+_DELETED = frozenset("\x02\x03")  # Markdown deletes these first, which may join two marks
+_MARKS = frozenset(m for marks in _PART_MARKS.values() for m in marks).union(
+    _EXTENSION_MARKS, _DELETED
+)
+# A rarer character each longer mark holds: it is looked for first, as one-character
+# searches take a fraction of the time.
+_GATES = {"![": "!", "[^": "^", "```": "`", "~~~": "~", "]:": "]"}
 
 _Key = tuple[bool, bool, tuple[tuple[str, str], ...]]  # safe, extensions, parts left out
 _renderers: dict[_Key, markdown.Markdown] = {}
@@ -81,12 +86,12 @@ def render_markdown(text: str, *, safe: bool = False) -> Markup:
 
 def _renderer_for(text: str, safe: bool) -> markdown.Markdown:
     """The renderer for `safe` without the extensions and parts `text` cannot use."""
-    if any(ch in text for ch in _DELETED):
+    present = {m for m in _MARKS if (m not in _GATES or _GATES[m] in text) and m in text}
+    if not present.isdisjoint(_DELETED):
         key: _Key = (safe, True, ())
     else:
-        present = {mark for mark in _MARKS if mark in text}
         unused = tuple(part for part, marks in _PART_MARKS.items() if present.isdisjoint(marks))
-        key = (safe, any(mark in text for mark in _EXTENSION_MARKS), unused)
+        key = (safe, not present.isdisjoint(_EXTENSION_MARKS), unused)
     renderer = _renderers.get(key)
     if renderer is None:
         renderer = _renderers[key] = _make_renderer(*key)
@@ -172,7 +177,7 @@ def add_heading_ids(markup: str) -> str:
     """Give each heading without an id a stable one from its text, unique in the body."""
     if "<h" not in markup:
         return markup
-    taken = set(_ID.findall(markup))
+    taken = set(_ID.findall(markup)) if 'id="' in markup else set()  # a search 10 times faster
 
     def with_id(match: re.Match[str]) -> str:
         text = html.unescape(_TAG.sub("", match.group(2)))

@@ -40,6 +40,9 @@ _ABBREVIATION = re.compile(
 HEADLINE_LENGTH = 90
 # Invisible characters that XML (feeds, the sitemap) refuses and no text needs.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every other byte: deleting them leaves the control characters, if any, several times
+# faster than searching the text (in UTF-8 such bytes are never part of another character).
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 
 
 def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Entry:
@@ -85,8 +88,9 @@ def decode(rel: str, data: bytes) -> str:
             line,
             "save the file as UTF-8 in your editor",
         ) from exc
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    control = _CONTROL.search(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    control = _CONTROL.search(text) if data.translate(None, _NOT_CONTROL) else None
     if control:
         raise DigestError(
             f"a control character (0x{ord(control.group()):02x}) is in the text",

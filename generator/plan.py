@@ -19,10 +19,13 @@ from generator.model import Page, Pagination, Person, Site, Topic
 from generator.related import related_entries
 
 T = TypeVar("T")
+# A person's page lists the topics of their entries, a topic's page its people, most
+# frequent first: the first dozen say what matters, and a page of hundreds would not.
+SIDE_LIMIT = 12
 
 
-def plan_pages(site: Site, config: Config) -> list[Page]:
-    """Every page of the site, in a stable order."""
+def plan_pages(site: Site, config: Config, ids: dict[int, str] | None = None) -> list[Page]:
+    """Every page of the site, in a stable order (`ids`: the feeds' entry ids, if known)."""
     base = config.base_path
     pages = [
         *plan_home(site, config),
@@ -39,15 +42,18 @@ def plan_pages(site: Site, config: Config) -> list[Page]:
     ]  # fmt: skip
     pages.extend(plan_entries(site))
     pages.extend(plan_editions(site))
-    for person in site.people:
-        pages.extend(
-            _plan_subject(person, "person", "topics", topic_counts(person.entries), config)
-        )
-    for topic in site.topics:
-        pages.extend(_plan_subject(topic, "topic", "people", people_counts(topic.entries), config))
-    pages.extend(plan_feeds(site, config))
+    for item in [*site.people, *site.topics]:
+        pages.extend(subject_pages(item, config))
+    pages.extend(plan_feeds(site, config, ids))
     pages.extend(plan_sitemap(site, config))
     return pages
+
+
+def subject_pages(item: Person | Topic, config: Config) -> list[Page]:
+    """A person's pages with the topics of their entries, or a topic's with its people."""
+    if isinstance(item, Person):
+        return _plan_subject(item, "person", "topics", topic_counts(item.entries), config)
+    return _plan_subject(item, "topic", "people", people_counts(item.entries), config)
 
 
 def _plan_subject(
@@ -58,7 +64,8 @@ def _plan_subject(
         item.url, item.output[: -len("index.html")], item.entries, config,
         f"{kind}.html", item.name, kind,
         lambda chunk: {
-            kind: item, "entries": chunk, side_key: side,
+            kind: item, "entries": chunk, side_key: side[:SIDE_LIMIT],
+            f"{side_key}_more": max(0, len(side) - SIDE_LIMIT),
             "feed_url": feed_url(item.url), "feed_title": item.name,
         },
         shallow=frozenset({kind}),

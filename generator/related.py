@@ -19,16 +19,21 @@ TOPIC_WEIGHT = 1
 RELATED_LIMIT = 5
 
 
-def related_entries(entries: Sequence[Entry], limit: int = RELATED_LIMIT) -> list[list[Entry]]:
-    """For each entry (newest first, as the site lists them), its related entries."""
+def related_entries(
+    entries: Sequence[Entry], limit: int = RELATED_LIMIT, only: Sequence[int] | None = None
+) -> list[list[Entry]]:
+    """For each entry (newest first, as the site lists them), its related entries; with
+    `only`, for the entries at those positions alone, in that order."""
+    wanted = range(len(entries)) if only is None else only
     rank = {id(e): i for i, e in enumerate(entries)}
     members: dict[int, int] = {}  # id(person or topic) -> bit set of its entries' ranks
-    for entry in entries:
-        for item in (*entry.people, *entry.topics):
+    for i in wanted:
+        for item in (*entries[i].people, *entries[i].topics):
             if id(item) not in members:
                 members[id(item)] = _bits(rank[id(e)] for e in item.entries if id(e) in rank)
     related = []
-    for i, entry in enumerate(entries):
+    for i in wanted:
+        entry = entries[i]
         groups = [(PERSON_WEIGHT, members[id(p)]) for p in entry.people]
         groups += [(TOPIC_WEIGHT, members[id(t)]) for t in entry.topics]
         related.append([entries[j] for j in _best(groups, i, limit)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -16,7 +16,7 @@ from generator.errors import DigestError
 from generator.model import Page, Site
 
 if TYPE_CHECKING:
-    from generator.depend import TemplateInfo
+    from generator.depend import Fingerprints, TemplateInfo
 
 THEME_STATIC = "static"
 
@@ -110,6 +110,8 @@ class Plan:
     pages: list[Page]
     fingerprints: dict[str, str]  # output -> fingerprint
     templates: TemplateInfo
+    digests: Fingerprints | None = None  # kept by the live preview to fingerprint again
+    feed_ids: dict[int, str] = field(default_factory=dict)  # id(entry) -> the feeds' id
 
 
 def plan_site(
@@ -120,16 +122,18 @@ def plan_site(
     `templates` may be passed in when the caller knows no template changed.
     """
     from generator.depend import Fingerprints, scan_templates
+    from generator.feeds import entry_ids
     from generator.plan import plan_pages
 
-    pages = plan_pages(site, config)
+    ids = entry_ids(site.entries, config)
+    pages = plan_pages(site, config, ids)
     names = {p.template for p in pages}
     if templates is None or not names <= set(templates.closure):
         templates = scan_templates(make_environment(root, config), names)
-    digests = Fingerprints()
+    digests = Fingerprints(templates.length_in_lists())
     config_fp = config.fingerprint()
     fingerprints = {p.output: digests.page(p, templates, config_fp) for p in pages}
-    return Plan(pages, fingerprints, templates)
+    return Plan(pages, fingerprints, templates, digests, ids)
 
 
 def render_page(env: jinja2.Environment, page: Page, root: Path) -> str:

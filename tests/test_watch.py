@@ -125,8 +125,9 @@ class FakeBuilder:
         self.gate: threading.Event | None = None  # when set, builds wait for it
         self.failures: list[Exception] = []  # raised by the next builds, in order
 
-    def build(self) -> Any:
+    def build(self, *, changed: list[str] | None = None) -> Any:
         self.calls += 1
+        self.changed = changed
         self.started.release()
         if self.gate is not None:
             assert self.gate.wait(WAIT), "the test never released the build"
