@@ -160,3 +160,20 @@ def test_deep_nesting_is_a_digest_error() -> None:
 def test_bad_explicit_tag_is_a_digest_error(value: str) -> None:
     error = yaml_error(f"date: 2025-06-04\ntitle: {value}\n")
     assert error.line == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: Trade\nauthors: [A, B]\nnested: {a: [1, 2.5, true, null, ~, 0x1F, 1:30]}\n",
+        "base: &b {x: 1}\nmerged:\n  <<: *b\n  y: 2\nshared: *b\n",  # merge key: PyYAML's
+        "1: one\n2.5: two\nnull: three\ntrue: four\n",  # keys that are not strings: PyYAML's
+        "n: !!int '7'\ns: !!str 8\nbin: !!binary aGk=\n",  # explicit tags: PyYAML's
+        "empty:\nquoted: 'true'\nblock: |\n  two\n  lines\n",
+    ],
+)
+def test_data_is_what_pyyaml_constructs(text: str) -> None:
+    from generator.yamlsrc import _Loader
+
+    data, _ = load_yaml(text, PATH)
+    assert data == yaml.load(text, Loader=_Loader)
