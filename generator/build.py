@@ -189,7 +189,10 @@ class Builder:
             inputs = _scan_inputs(self.root)
             state = self._load_state()
             key = self._key(config, out)
-            if write and self._unchanged(state, key, inputs, out):
+            # The live preview needs a whole site in memory for its edits: it takes the
+            # shortcut only once it has one.
+            wants_snapshot = self.in_place and self._snapshot is None
+            if write and not wants_snapshot and self._unchanged(state, key, inputs, out):
                 kept = len(read_manifest(out))
                 result = BuildResult(None, config, pages=kept, timings=timings, out=out)
                 result.warnings = list(state.warnings)

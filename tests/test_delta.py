@@ -152,3 +152,16 @@ def test_a_broken_edit_is_reported_by_the_full_build(live: Builder) -> None:
     write(live.root, 0, date="2024-03-04", people="[Ada]", topics="[Computing]")
     live.build(changed=["content/e0.md"])
     assert tree(live.root / "site") == clean_build(live.root)
+
+
+def test_a_preview_started_on_a_current_site_still_applies_edits(
+    live: Builder, paths: list[str]
+) -> None:
+    """The no-change shortcut would leave the new preview without a site in memory."""
+    live.save()
+    fresh = Builder(live.root, live.root / "site", in_place=True, search=False)
+    assert fresh.build().rendered == 0  # the cache says every page is current
+    write(fresh.root, 0, date="2024-03-04", people="[Ada]", topics="[Computing]", title="New")
+    fresh.build(changed=["content/e0.md"])
+    assert paths == ["delta"]
+    assert tree(fresh.root / "site") == clean_build(fresh.root)
