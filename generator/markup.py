@@ -27,15 +27,20 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 # A renderer need not hold what a body cannot use: without the marks below, an extension, an
 # inline pattern or a block processor leaves the HTML as it is, yet each pattern is tried on
 # every run of text and each processor on every block. Bodies get a renderer without those
-# they have no mark for, a third faster for plain paragraphs with links; one is kept per
+# they have no mark for, half the time for plain paragraphs with links; one is kept per
 # combination met (a handful in practice).
 _EXTENSION_MARKS = ("|", "[^", "```", "~~~", "{")  # tables, footnotes, fences, attributes
 _PART_MARKS = {  # (registry, name) -> marks
     ("inline", "backtick"): ("`",),
     ("inline", "escape"): ("\\",),
+    ("inline", "link"): ("[",),
     ("inline", "image_link"): ("![",),
-    ("inline", "image_reference"): ("![",),
-    ("inline", "short_image_ref"): ("![",),
+    # References are defined by `[id]: url` lines; with none, these patterns match `[`
+    # and then give nothing back.
+    ("inline", "reference"): ("]:",),
+    ("inline", "short_reference"): ("]:",),
+    ("inline", "image_reference"): ("]:",),
+    ("inline", "short_image_ref"): ("]:",),
     ("inline", "autolink"): ("<",),
     ("inline", "automail"): ("<",),
     ("inline", "html"): ("<",),
@@ -44,6 +49,8 @@ _PART_MARKS = {  # (registry, name) -> marks
     ("block", "code"): ("  ", "\t"),  # a block indented by four spaces, hence two
     ("block", "indent"): ("  ", "\t"),
     ("block", "reference"): ("]:",),
+    ("block", "hashheader"): ("#",),
+    ("block", "quote"): (">",),
     ("pre", "html_block"): ("<", "&"),  # its parser passes other text through as it is
 }
 _DELETED = frozenset("\x02\x03")  # Markdown deletes these first, which may join two marks

@@ -198,6 +198,8 @@ LEAN_CASES = [
     'See [the report][r].\n\n[r]: https://example.org/r "Report"',
     "<div>\nraw *block*\n</div>\n\nAT&T &#123 &amp;",
     "No tags: AT&T &#123 &#x7b &amp &copy;",
+    "Undefined: [a][nope], [short], [b][] and ![pic][nope], ![alt] [c](/c)",
+    "# Head #\n\n> quoted\n> > nested\n\nText with no link, heading or quote",
 ]
 
 
