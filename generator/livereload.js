@@ -1,6 +1,6 @@
 // digest serve: live reload. Added to pages as they are served, never written to disk.
-// A tab reloads only when its own page changed (keeping its scroll position), swaps a
-// changed stylesheet in place, and shows build errors in an overlay until a good build.
+// A tab updates only when its own page changed (swapping the new page in, so its scroll
+// position stays), swaps a changed stylesheet in place, and shows build errors in an overlay until a good build.
 (function () {
   "use strict";
   if (window.__digestLiveReload) return;
@@ -48,6 +48,69 @@
     location.reload();
   }
 
+  // A changed page is fetched and swapped in place rather than reloaded: one request
+  // instead of the page and all its assets again, and nothing to lay out from the top.
+  // Pages whose scripts would have to run again (the search page) are reloaded.
+  function refresh() {
+    var y = window.scrollY;
+    fetch(location.href, { cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        if (!fresh.body || live(document) || live(fresh) || assets(fresh) !== assets(document)) {
+          return reload();
+        }
+        swapHead(fresh.head);
+        document.body.replaceWith(document.adoptNode(fresh.body));
+        window.scrollTo(0, y);
+      })
+      .catch(reload);
+  }
+
+  function ours(el) {
+    return el.hasAttribute("data-digest-build");
+  }
+
+  // Scripts that do something (not JSON-LD data, not this one): a swap would not run them.
+  function live(doc) {
+    var scripts = doc.querySelectorAll("script");
+    for (var i = 0; i < scripts.length; i++) {
+      if (!ours(scripts[i]) && scripts[i].type !== "application/ld+json") return true;
+    }
+    return false;
+  }
+
+  // What the head loads: a swap keeps these as they are, so they must not have changed.
+  function isAsset(el) {
+    var tag = el.tagName;
+    if (tag === "SCRIPT") return el.type !== "application/ld+json"; // JSON-LD is data
+    return tag === "STYLE" || tag === "BASE" ||
+      (tag === "LINK" && /stylesheet|preload|icon|manifest/i.test(el.rel));
+  }
+
+  function assets(doc) {
+    var found = [];
+    var children = doc.head ? doc.head.children : [];
+    for (var i = 0; i < children.length; i++) {
+      if (isAsset(children[i]) && !ours(children[i])) found.push(children[i].outerHTML);
+    }
+    return found.join("\n");
+  }
+
+  function swapHead(head) {
+    var old = Array.prototype.slice.call(document.head.children);
+    for (var i = 0; i < old.length; i++) {
+      if (!isAsset(old[i])) document.head.removeChild(old[i]);
+    }
+    var fresh = Array.prototype.slice.call(head.children);
+    for (var j = 0; j < fresh.length; j++) {
+      if (!isAsset(fresh[j])) document.head.appendChild(document.adoptNode(fresh[j]));
+    }
+  }
+
   function swapStylesheet(link) {
     var url = new URL(link.href, location.href);
     url.searchParams.set("digest-reload", String(Date.now()));
@@ -78,7 +141,8 @@
     var css = [];
     for (var i = 0; i < urls.length; i++) {
       var path = urls[i] === "*" ? "*" : normalize(urls[i]);
-      if (path === "*" || path === here) return reload();
+      if (path === "*") return reload();
+      if (path === here) return refresh();
       if (/\.css$/i.test(path)) css.push(path);
       else if (usesAsset(path)) return reload();
     }

@@ -167,7 +167,7 @@ def test_edits_appear_without_reloading_by_hand(page: Page, served: Served) -> N
     expect(prose).to_contain_text("version 3", timeout=TIMEOUT_MS)
 
 
-def test_scroll_position_survives_the_reload(page: Page, served: Served) -> None:
+def test_scroll_position_survives_the_update(page: Page, served: Served) -> None:
     open_entry(page, served)
     page.evaluate("() => window.scrollTo(0, 1500)")
     before = page.evaluate("() => window.scrollY")
@@ -176,8 +176,10 @@ def test_scroll_position_survives_the_reload(page: Page, served: Served) -> None
 
     served.entry_path.write_text(entry("Opening paragraph, scrolled."), encoding="utf-8")
     expect(page.locator(".prose")).to_contain_text("scrolled", timeout=TIMEOUT_MS)
-    assert page.evaluate("() => window.__beforeReload") is None  # it was a real reload
+    # Swapped in place, not reloaded: the page's window (and its scroll) stayed.
+    assert page.evaluate("() => window.__beforeReload") is True
     page.wait_for_function(f"() => Math.abs(window.scrollY - {before}) < 40")
+    expect(page).to_have_title("A long entry · News digest")
 
 
 def test_broken_front_matter_shows_an_overlay_until_fixed(page: Page, served: Served) -> None:
@@ -217,3 +219,20 @@ def test_stylesheet_edit_applies_without_a_reload(page: Page, served: Served) ->
     expect(body).to_have_css("background-color", "rgb(1, 2, 3)", timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.__marker") == "still here"
     expect(page.locator('link[rel="stylesheet"]')).to_have_count(1)
+
+
+def test_a_page_with_scripts_of_its_own_is_reloaded(page: Page, served: Served) -> None:
+    """Swapping would leave the search page's scripts unrun: it reloads instead."""
+    page.goto(served.url.rstrip("/") + "/search/")
+    page.wait_for_function("() => window.__digestLiveReload === true")
+    page.evaluate("() => { window.__beforeReload = true; }")
+
+    from generator.render import theme_dir
+
+    theme = (theme_dir() / "search.html").read_text(encoding="utf-8")
+    block = "{% block content %}"
+    override = served.root / "templates/search.html"
+    override.parent.mkdir(exist_ok=True)
+    override.write_text(theme.replace(block, f"{block}<p>Search help</p>", 1), encoding="utf-8")
+    expect(page.locator("main")).to_contain_text("Search help", timeout=TIMEOUT_MS)
+    assert page.evaluate("() => window.__beforeReload") is None  # a real reload
