@@ -3,9 +3,9 @@
 Usage: python bench/inprocess.py [--entries 4000] [--runs 9] [--corpus DIR]
 
 From the change being noticed to the pages written: the Builder the live preview uses
-(in place, cache saved on exit only, told which file changed) rebuilds after each edit, and the median of
---runs edits is reported per kind of edit. Each result is checked against a cold
-build of the same tree.
+(in place, cache saved on exit only, told which file changed) rebuilds after each edit,
+and the median of --runs edits is reported per kind of edit. Each result is checked
+against a cold build of the same tree.
 """
 
 from __future__ import annotations
