@@ -370,7 +370,7 @@ class Builder:
                 stats = commit_site(out, files, keep, in_place=True)
         self._remember_edits(sources, hashes, edits, change.recheck, change.removed, stats)
         result = BuildResult(snap.site, config, pages=len(stats.hashes), timings=timings, out=out)
-        result.rendered, result.files, result.write = len(stale), files, stats
+        result.rendered, result.regenerated, result.write = len(stale), list(files), stats
         result.warnings = list(snap.site.warnings)
         return result
 

@@ -447,10 +447,12 @@ class MentionEdits(EditSequence):
             extra = f"not_people: [{not_people}]\n" if not_people else ""
             text = f"---\ntitle: Said\ndate: 2024-03-06\n{extra}---\n{body}\n"
             (self.root / "content" / name).write_text(text)
+            self.touched.append(f"content/{name}")
 
     @rule(title=st.sampled_from(["One", "Two"]))
     def edit_config(self, title: str) -> None:
         (self.root / "digest.toml").write_text(f'title = "{title}"\nsearch = false\n')
+        self.touched.append("digest.toml")
 
 
 MentionEdits.TestCase.settings = settings(
