@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 Subject = Person | Topic
 # What parsing fills in; the rest of an Entry is index's and stays with the indexed copy.
 PARSED = tuple(f.name for f in fields(Entry) if f.name not in {
-    "people", "topics", "edition", "url", "output", "related", "quotes",
+    "people", "topics", "edition", "url", "output", "related", "quotes", "links",
 })  # fmt: skip
 INDEX_PAGES = {"person": "people/index.html", "topic": "topics/index.html"}
 
@@ -278,6 +278,8 @@ def _replan(
             snap.fingerprints.pop(output, None)
             change.removed.add(output)
     for page in pages:
+        if page.template not in snap.templates.closure:
+            raise NeedsFullBuild(page.output)  # the first of its kind: a template unscanned
         snap.pages[page.output] = page
         change.recheck.add(page.output)
         change.removed.discard(page.output)

@@ -46,6 +46,9 @@ class Entry:
     output: str = ""
     related: list[Entry] = field(default_factory=list)  # filled when pages are planned
     quotes: list[Any] = field(default_factory=list)  # direct quotations found in the text
+    # First mentions to link, as (start, end, url) in the parsed body: the linked body is
+    # made when a page shows it, so the archive is not held in memory twice.
+    links: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def reading_minutes(self) -> int:
@@ -54,6 +57,26 @@ class Entry:
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key) or self.lines.get("")
+
+
+def _linked_body(entry: Entry) -> Markup:
+    """`entry.body` as pages show it: the parsed HTML with its first mentions linked."""
+    body: Markup = entry.__dict__["body"]
+    links = entry.__dict__.get("links")
+    if not links:
+        return body
+    from generator.mentions import splice_links
+
+    return Markup(splice_links(body, links))
+
+
+def _set_body(entry: Entry, body: Markup) -> None:
+    entry.__dict__["body"] = body
+
+
+# A property over the dataclass field: the constructor, copies and pickles keep the
+# parsed body, and every reader (templates included) gets the linked one.
+Entry.body = property(_linked_body, _set_body)  # type: ignore[assignment,method-assign]
 
 
 @dataclass(eq=False)

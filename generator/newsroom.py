@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from markupsafe import Markup
-
 from generator.charts import count_by_period, timeline_svg
 from generator.config import Config
 from generator.digests import hash_text
@@ -26,7 +24,6 @@ from generator.mentions import (
     first_mentions,
     fold,
     html_text,
-    splice_links,
     surname_of,
 )
 from generator.model import Entry, Page, Person, Topic
@@ -146,8 +143,8 @@ def apply_scan(entry: Entry, scan: Scan) -> None:
         for name, start, end in scan.links
         if name in people and people[name].url
     )
+    entry.links = tuple(links)  # linked when shown: see Entry.body
     if links:
-        entry.body = Markup(splice_links(entry.body, links))
         entry.body_hash = hash_text(entry.body_hash, *(f"{s}:{e}:{url}" for s, e, url in links))
     entry.quotes = [
         Quote(people.get(said.speaker) if said.speaker else None, said.text, said.paragraph)
