@@ -52,6 +52,7 @@ _PART_MARKS = {  # (registry, name) -> marks
     ("block", "hashheader"): ("#",),
     ("block", "quote"): (">",),
     ("pre", "html_block"): ("<", "&"),  # its parser passes other text through as it is
+    ("tree", "unescape"): ("\\",),  # restores what the backslash patterns stood in for
 }
 _DELETED = frozenset("\x02\x03")  # Markdown deletes these first, which may join two marks
 _MARKS = frozenset(m for marks in _PART_MARKS.values() for m in marks).union(
@@ -114,6 +115,7 @@ def _make_renderer(
         "inline": renderer.inlinePatterns,
         "block": renderer.parser.blockprocessors,
         "pre": renderer.preprocessors,
+        "tree": renderer.treeprocessors,
     }
     for registry, name in unused:
         registries[registry].deregister(name, strict=False)

@@ -188,6 +188,7 @@ LEAN_CASES = [
     "~~~\ncode\n~~~",
     "## Head {: #h }\n\nPara.\n{: .lead}",
     "Use `code` here, and a \\*star\\*.",
+    "Code `a\\\\b` and `\\`` spans",
     "![alt](pic.png) and ![ref][p]\n\n[p]: /p.png",
     "<http://example.org> <desk@example.org> <span>raw</span> &amp; &copy;",
     "Line one  \nline two",
