@@ -15,7 +15,7 @@ import pickle
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from generator import __version__
 
@@ -43,37 +43,85 @@ def cache_key() -> str:
 
 
 def load(path: Path) -> Any | None:
-    """The cached object, or None when the file is missing, torn or from another version."""
+    """The cached object, or None when the file is missing, torn or from another version.
+
+    Read twice from the file (to check, then to unpickle) rather than held as bytes:
+    at 10,000 entries the payload is a few hundred megabytes.
+    """
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            if handle.read(len(_MAGIC)) != _MAGIC:
+                return None
+            key, _, checksum = handle.readline().decode("ascii", "replace").strip().partition(" ")
+            start = handle.tell()
+            if key != cache_key() or _digest(handle) != checksum:
+                log.info("discarding cache file %s", path)
+                return None
+            handle.seek(start)
+            return _unpickle(handle)
     except OSError:
         return None
-    header_end = data.find(b"\n", len(_MAGIC))
-    if not data.startswith(_MAGIC) or header_end < 0:
-        return None
-    key, _, checksum = data[len(_MAGIC) : header_end].decode("ascii", "replace").partition(" ")
-    payload = data[header_end + 1 :]
-    if key != cache_key() or hashlib.blake2b(payload, digest_size=16).hexdigest() != checksum:
-        log.info("discarding cache file %s", path)
-        return None
-    try:
-        return pickle.loads(payload)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as exc:
         log.info("discarding unreadable cache file %s: %s", path, exc)
         return None
 
 
 def save(path: Path, value: Any) -> None:
-    """Write atomically; a failure to cache never fails the build."""
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    checksum = hashlib.blake2b(payload, digest_size=16).hexdigest()
-    header = _MAGIC + f"{cache_key()} {checksum}\n".encode("ascii")
+    """Write atomically; a failure to cache never fails the build.
+
+    The pickle streams to the file through the checksum, whose place in the header is
+    filled in last, so no copy of the payload is held in memory.
+    """
+    header = _MAGIC + f"{cache_key()} ".encode("ascii")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(header)
-            handle.write(payload)
+        with os.fdopen(fd, "w+b") as handle:
+            handle.write(header + b"0" * _CHECKSUM_LENGTH + b"\n")
+            start = handle.tell()
+            _pickle(value, handle)
+            handle.seek(start)
+            checksum = _digest(handle)
+            handle.seek(len(header))
+            handle.write(checksum.encode("ascii"))
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("could not write the build cache %s: %s", path, exc)
+
+
+_CHECKSUM_LENGTH = 32
+# A (key, mapping) value, the shape of the parse and scan caches, is written in batches:
+# a pickler holds all it writes until it is done, which for 10,000 entries is 150 MB.
+_BATCHED = "digest-batched"
+_BATCH = 500
+
+
+def _pickle(value: Any, handle: BinaryIO) -> None:
+    def dump(part: object) -> None:
+        pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict)):
+        dump(value)
+        return
+    items = list(value[1].items())
+    dump((_BATCHED, value[0], len(items)))
+    for start in range(0, len(items), _BATCH):
+        dump(items[start : start + _BATCH])
+
+
+def _unpickle(handle: BinaryIO) -> Any:
+    first = pickle.load(handle)
+    if not (isinstance(first, tuple) and len(first) == 3 and first[0] == _BATCHED):
+        return first
+    found: dict[Any, Any] = {}
+    while len(found) < first[2]:
+        found.update(pickle.load(handle))
+    return first[1], found
+
+
+def _digest(handle: BinaryIO) -> str:
+    """Checksum of the rest of the file, read in blocks."""
+    h = hashlib.blake2b(digest_size=_CHECKSUM_LENGTH // 2)
+    while block := handle.read(1 << 20):
+        h.update(block)
+    return h.hexdigest()

@@ -61,7 +61,8 @@ class Entry:
 
 def _linked_body(entry: Entry) -> Markup:
     """`entry.body` as pages show it: the parsed HTML with its first mentions linked."""
-    body: Markup = entry.__dict__["body"]
+    stored = entry.__dict__["body"]
+    body = Markup(stored.decode("utf-8")) if isinstance(stored, bytes) else stored
     links = entry.__dict__.get("links")
     if not links:
         return body
@@ -71,11 +72,13 @@ def _linked_body(entry: Entry) -> Markup:
 
 
 def _set_body(entry: Entry, body: Markup) -> None:
-    entry.__dict__["body"] = body
+    # Kept as UTF-8: typographic quotes make a str of the whole body two bytes a
+    # character, and the archive's bodies are most of what a build holds in memory.
+    entry.__dict__["body"] = str(body).encode("utf-8") if isinstance(body, str) else body
 
 
 # A property over the dataclass field: the constructor, copies and pickles keep the
-# parsed body, and every reader (templates included) gets the linked one.
+# parsed body (as UTF-8), and every reader, templates included, gets the linked Markup.
 Entry.body = property(_linked_body, _set_body)  # type: ignore[assignment,method-assign]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 PARALLEL_PARSE = 200
 PARALLEL_SCAN = 400
 PARALLEL_RENDER = 400
+AHEAD_PER_WORKER = 3  # ranges submitted beyond the one the caller is waiting for
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -181,6 +183,13 @@ def _map(
     return list(_imap(work, items, threshold, shared, on_chunk))
 
 
+def _finished(span: range, future: Future[R], on_chunk: Callable[[int], None] | None) -> R:
+    result = future.result()
+    if on_chunk is not None:
+        on_chunk(len(span))
+    return result
+
+
 def _imap(
     work: Callable[[range], R],
     items: Sequence[T],
@@ -216,11 +225,16 @@ def _imap(
     spans = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    # A few ranges ahead of the one being consumed, not all of them: results that
+    # arrive faster than the caller writes them would otherwise pile up in memory.
+    ahead = count * AHEAD_PER_WORKER
+    pending: deque[tuple[range, Future[R]]] = deque()
     try:
-        # In order, as each range's result arrives: a late first range only delays counts.
-        for span, result in zip(spans, pool.map(work, spans), strict=True):
-            if on_chunk is not None:
-                on_chunk(len(span))
-            yield result
+        for span in spans:
+            pending.append((span, pool.submit(work, span)))
+            if len(pending) > ahead:
+                yield _finished(*pending.popleft(), on_chunk)
+        while pending:
+            yield _finished(*pending.popleft(), on_chunk)
     finally:  # a caller that stops early (an error writing) waits for no more ranges
         pool.shutdown(wait=True, cancel_futures=True)
