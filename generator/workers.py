@@ -7,6 +7,7 @@ back a chunk at a time, to be written as they arrive rather than all held at onc
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -224,6 +225,7 @@ def _imap(
     size = min(size, most) if most else size
     spans = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
+    gc.freeze()
     pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
     # A few ranges ahead of the one being consumed, not all of them: results that
     # arrive faster than the caller writes them would otherwise pile up in memory.
@@ -238,3 +240,4 @@ def _imap(
             yield _finished(*pending.popleft(), on_chunk)
     finally:  # a caller that stops early (an error writing) waits for no more ranges
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
