@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -93,6 +94,7 @@ class _State:
     next_release: float | None = None  # a held-back future entry due then
     skipped: int = 0  # entries --keep-going left out: report them again next time
     manifest: str = ""  # hash of the manifest written: is the output still what we made?
+    templates: tuple[tuple[object, ...], TemplateInfo | None] = ((), None)  # scan, by key
 
 
 @dataclass
@@ -221,12 +223,14 @@ class Builder:
 
         with _timed(timings, "render"):
             template_key = (key, tuple(sorted((f.rel, hashes[f.rel]) for f in inputs.templates)))
+            if self._templates is None and state.templates[0] == template_key:
+                self._templates, self._templates_key = state.templates[1], template_key
             same = self._templates_key == template_key
             plan = plan_site(self.root, site, config, self._templates if same else None)
-            if not same:
+            if not same or self._env is None:
                 from generator.render import make_environment
 
-                self._env = make_environment(self.root, config)
+                self._env = make_environment(self.root, config, self._compiled_templates())
             self._templates, self._templates_key = plan.templates, template_key
             if "robots.txt" in inputs.site_static:  # the site's own wins over ours
                 plan.pages = [p for p in plan.pages if p.output != "robots.txt"]
@@ -451,6 +455,21 @@ class Builder:
                 skipped.extend(failed.errors)
                 entries = kept
 
+    def _compiled_templates(self) -> Path | None:
+        """Where Jinja keeps compiled templates between processes; the folder is named by
+        our code's version (Jinja's key covers the source, not our settings)."""
+        if not self.use_cache:
+            return None
+        folder = self.cache_dir / f"templates-{cache.cache_key().rsplit('/', 1)[-1]}"
+        if not folder.is_dir():
+            for old in self.cache_dir.glob("templates-*"):
+                shutil.rmtree(old, ignore_errors=True)
+            try:
+                folder.mkdir(parents=True)
+            except OSError:
+                return None
+        return folder
+
     # -- state ---------------------------------------------------------------
 
     def _key(self, config: Config, out: Path) -> str:
@@ -497,6 +516,7 @@ class Builder:
             key, scanned_ns, stamps, hashes, pages, site.warnings, site.next_release
         )
         self._state.manifest = _manifest_hash(self._output_folder)
+        self._state.templates = (self._templates_key, self._templates)
         if self.autosave:
             self.save()
 

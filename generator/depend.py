@@ -193,7 +193,10 @@ class Fingerprints:
             key = (id(value), bodies)
             digest = self._lists.get(key)
             if digest is None:
-                digest = self._lists[key] = hash_text(*[self.value(v, bodies) for v in value])
+                entry = self.entry_full if bodies else self.card  # most lists hold entries
+                digest = self._lists[key] = hash_text(
+                    *[entry(v) if type(v) is Entry else self.value(v, bodies) for v in value]
+                )
             return digest
         if kind is tuple:
             return "(" + ",".join([self.value(v, bodies) for v in value]) + ")"

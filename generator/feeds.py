@@ -111,7 +111,10 @@ def entry_ids(entries: Iterable[Entry], config: Config) -> dict[int, str]:
     in two folders) fall back to the whole path, so ids stay unique.
     """
     host, base = tag_host(config), config.base_path
-    keyed = [(entry, entry.date.date().isoformat(), original_slug(entry)) for entry in entries]
+    keyed = [
+        (entry, entry.date.date().isoformat(), entry.file_slug or original_slug(entry))
+        for entry in entries
+    ]
     counts = Counter((day, slug) for _, day, slug in keyed)
     ids = {}
     for entry, day, slug in keyed:

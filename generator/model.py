@@ -39,6 +39,7 @@ class Entry:
     day: date | None = None  # the publication day in the zone parsing was told of
     day_zone: str = ""
     order: tuple[float, str, str] = (0.0, "", "")  # newest-first sorting without datetimes
+    file_slug: str = ""  # the slug the file name gives, whatever `slug:` says (feed ids)
     # Filled by index:
     people: list[Person] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)

@@ -301,6 +301,9 @@ def _build_entry(
     )
     entry.fields_hash = entry_fields_hash(entry)
     entry.order = (entry.date.timestamp(), entry.slug, entry.path)
+    from generator.feeds import original_slug
+
+    entry.file_slug = original_slug(entry)  # feeds' ids, asked for by every build
     return entry
 
 

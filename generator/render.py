@@ -72,9 +72,14 @@ def template_dirs(root: Path) -> list[Path]:
     return [own, theme_dir()] if own.is_dir() else [theme_dir()]
 
 
-def make_environment(root: Path, config: Config) -> jinja2.Environment:
-    """One environment per build: templates compile once and are cached by Jinja."""
+def make_environment(
+    root: Path, config: Config, compiled: Path | None = None
+) -> jinja2.Environment:
+    """One environment per build: templates compile once and are cached by Jinja, and
+    in `compiled` (a cache folder) for the next process, which then skips compiling."""
+    cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml"]),
