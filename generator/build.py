@@ -494,7 +494,6 @@ class Builder:
             return False
         if _manifest_hash(out) != state.manifest:  # another build wrote there since
             return False
-            return False
         if state.next_release is not None and state.next_release <= time.time():
             return False  # a future entry's day has come: nothing changed but the date
         files = inputs.all()

@@ -101,25 +101,27 @@ def _read_template(env: jinja2.Environment, name: str) -> _Source:
         return _Source(digest, frozenset(), False, False, False, False)  # reported later
     refs = set(meta.find_referenced_templates(tree))
     deps = None if None in refs else frozenset(r for r in refs if isinstance(r, str))
-    own, other = _reads(tree, ("body",))
-    words, minutes = _reads(tree, ("words",))[1], _reads(tree, ("reading_minutes",))[1]
-    return _Source(digest, deps, own, other, words, minutes)
+    reads = _reads(tree, ("body", "words", "reading_minutes"))
+    own, other = reads["body"]
+    return _Source(digest, deps, own, other, reads["words"][1], reads["reading_minutes"][1])
 
 
-def _reads(tree: nodes.Template, attrs: tuple[str, ...]) -> tuple[bool, bool]:
-    """Whether a template reads one of `attrs` of `entry` directly, and of anything else."""
+def _reads(tree: nodes.Template, attrs: tuple[str, ...]) -> dict[str, tuple[bool, bool]]:
+    """For each of `attrs`: whether a template reads it of `entry` directly (outside any
+    macro), and whether it reads it of anything else; one walk of the tree for all."""
     in_macros = {id(n) for m in tree.find_all(nodes.Macro) for n in m.find_all(nodes.Node)}
-    own = other = False
+    own = dict.fromkeys(attrs, False)
+    other = dict.fromkeys(attrs, False)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const)):
         if isinstance(node, nodes.Getattr) and node.attr in attrs:
             direct = isinstance(node.node, nodes.Name) and node.node.name == "entry"
             if direct and id(node) not in in_macros:
-                own = True
+                own[node.attr] = True
             else:
-                other = True
+                other[node.attr] = True
         elif isinstance(node, nodes.Const) and node.value in attrs:
-            other = True  # `x["body"]`, `attribute(x, "body")`: cannot tell whose
-    return own, other
+            other[node.value] = True  # `x["body"]`, `attribute(x, "body")`: cannot tell whose
+    return {attr: (own[attr], other[attr]) for attr in attrs}
 
 
 class Fingerprints:
