@@ -89,10 +89,12 @@ def _is_under(path: Path, folder: Path) -> bool:
 class ChangeInbox:
     """Paths reported by the observer thread, waiting for the rebuild loop to take them."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._paths: list[str] = []
-        self.count = 0  # every path ever added: the loop compares it to see quiet
+        self.count = 0  # every path ever added
+        self.clock = clock
+        self.last = clock()  # when the latest path arrived: quiet is counted from it
         self.wake = threading.Event()
 
     def add(self, paths: Iterable[str]) -> None:
@@ -101,7 +103,14 @@ class ChangeInbox:
             added = [p for p in paths if p]
             self._paths.extend(added)
             self.count += len(added)
+            if added:
+                self.last = self.clock()
             self.wake.set()
+
+    def quiet_left(self, quiet: float) -> float:
+        """Seconds until `quiet` seconds will have passed since the latest path arrived."""
+        with self._lock:
+            return self.last + quiet - self.clock()
 
     def take(self) -> list[str]:
         """Hand every recorded path to the loop, once."""
@@ -298,13 +307,18 @@ class RebuildLoop:
         self._set_busy(True)
 
     def _wait_for_quiet(self) -> bool:
-        """Return once no path arrived for `quiet` seconds; False when asked to stop."""
+        """Return once no path arrived for `quiet` seconds; False when asked to stop.
+
+        Quiet is counted from the latest arrival, not in fixed windows from the first:
+        a save's open, write and close events land a millisecond apart, and a window
+        that began before the last of them would make every lone save wait twice.
+        """
         while True:
-            seen = self.inbox.count
-            if self._stopping.wait(self.quiet):
-                return False
-            if self.inbox.count == seen:
+            left = self.inbox.quiet_left(self.quiet)
+            if left <= 0:
                 return True
+            if self._stopping.wait(left):
+                return False
 
     def _set_busy(self, busy: bool) -> None:
         with self._idle:

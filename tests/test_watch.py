@@ -113,6 +113,23 @@ def test_handler_ignores_reads_and_folder_touches(tmp_path: Path) -> None:
     assert inbox.take() == []
 
 
+def test_quiet_is_counted_from_the_latest_arrival() -> None:
+    # A save arrives as open, write and close events a moment apart: the quiet spell
+    # starts after the last of them, and only a path (not an empty report) restarts it.
+    now = [10.0]
+    inbox = ChangeInbox(clock=lambda: now[0])
+    inbox.add(["content/x.md"])
+    now[0] = 10.03
+    assert inbox.quiet_left(0.05) == pytest.approx(0.02)
+    inbox.add(["content/x.md"])
+    assert inbox.quiet_left(0.05) == pytest.approx(0.05)
+    now[0] = 10.06
+    inbox.add([])
+    assert inbox.quiet_left(0.05) == pytest.approx(0.02)
+    now[0] = 10.08
+    assert inbox.quiet_left(0.05) <= 0
+
+
 # -- the rebuild loop ----------------------------------------------------------
 
 
