@@ -50,7 +50,7 @@ CONTENT_TYPES = {  # fixed here: mimetypes' answers vary with the system's table
 FALLBACK_404 = b"<!doctype html><title>Not found</title><body><h1>Not found</h1></body>"
 
 
-class _Answer(Exception):
+class Answer(Exception):
     """A request answered before any file is read: a refusal or a redirect."""
 
     def __init__(self, status: int, reason: str, location: str | None = None) -> None:
@@ -62,25 +62,31 @@ def request_target(raw: str, base_path: str = "/") -> tuple[str, bool]:
     """The output-relative path a request names and whether it ends in `/`; never escapes."""
     path = raw.split("?", 1)[0].split("#", 1)[0]
     if not path.startswith("/"):
-        raise _Answer(400, "the path must start with /")
+        raise Answer(400, "the path must start with /")
     try:
         decoded = unquote(path, errors="strict")
     except UnicodeDecodeError as exc:
-        raise _Answer(400, "the path is not UTF-8") from exc
+        raise Answer(400, "the path is not UTF-8") from exc
     if "\x00" in decoded or "\\" in decoded:
-        raise _Answer(400, "the path holds a NUL byte or a backslash")
+        raise Answer(400, "the path holds a NUL byte or a backslash")
     parts = decoded.split("/")
     if any(part in (".", "..") for part in parts):
-        raise _Answer(400, "the path may not climb with . or ..")
+        raise Answer(400, "the path may not climb with . or ..")
     clean, trailing = "/".join(p for p in parts if p), decoded.endswith("/")
     base = base_path.strip("/")
     if base:
         if (clean == base and not trailing) or not clean:
-            raise _Answer(301, "moved", base_path)
+            raise Answer(301, "moved", base_path)
         if clean != base and not clean.startswith(base + "/"):
-            raise _Answer(404, "outside the site's base path")
+            raise Answer(404, "outside the site's base path")
         clean = clean[len(base) :].lstrip("/")
     return clean, trailing
+
+
+def page_key(url: str) -> str:
+    """A page's URL path as tabs and builds both name it: decoded, no `index.html`."""
+    path = unquote(url.split("?", 1)[0].split("#", 1)[0])
+    return path[: -len("index.html")] if path.endswith("/index.html") else path
 
 
 def locate(out: Path, rel: str, trailing: bool) -> Path | None:
@@ -96,7 +102,7 @@ def locate(out: Path, rel: str, trailing: bool) -> Path | None:
         return None  # a symlink pointing out of the output folder
     if real.is_dir():
         if rel and not trailing:
-            raise _Answer(301, "moved", quote(rel) + "/")  # relative to the base path
+            raise Answer(301, "moved", quote(rel) + "/")  # relative to the base path
         return locate(out, f"{rel}/index.html" if rel else "index.html", False)
     return real if real.is_file() and not trailing else None
 
@@ -145,8 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps(self.server.site.status()).encode()
             self._send(200, CONTENT_TYPES[".json"], body, head)
         elif path == EVENTS_URL and not head:
-            since = self.headers.get("Last-Event-ID") or parse_qs(query).get("since", [""])[0]
-            self._stream_events(since)
+            params = parse_qs(query)
+            since = self.headers.get("Last-Event-ID") or params.get("since", [""])[0]
+            self._stream_events(since, params.get("page", [""])[0])
         else:
             self._serve_file(head)
 
@@ -160,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, path = (200, found) if found else (404, locate(site.out, "404.html", False))
                 body = _read(path) if path else None
                 version = site.version()
-        except _Answer as answer:
+        except Answer as answer:
             self._answer(answer, site.base_path, query, head)
             return
         if body is None:
@@ -171,7 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = inject_script(body, version)
         self._send(status, kind, body, head)
 
-    def _answer(self, answer: _Answer, base_path: str, query: str, head: bool) -> None:
+    def _answer(self, answer: Answer, base_path: str, query: str, head: bool) -> None:
         if answer.location is None:
             self._send(answer.status, CONTENT_TYPES[".txt"], f"{answer.reason}\n".encode(), head)
             return
@@ -194,9 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
-    def _stream_events(self, since: str) -> None:
+    def _stream_events(self, since: str, page: str) -> None:
         site = self.server.site
-        stream = site.open_stream(since)
+        stream = site.open_stream(since, page)
         if stream is None:
             self._send(503, CONTENT_TYPES[".txt"], b"too many live-reload connections\n", False)
             return

@@ -48,26 +48,36 @@
     location.reload();
   }
 
-  // A changed page is fetched and swapped in place rather than reloaded: one request
-  // instead of the page and all its assets again, and nothing to lay out from the top.
-  // Pages whose scripts would have to run again (the search page) are reloaded.
-  function refresh() {
-    var y = window.scrollY;
+  // A changed page is swapped in place rather than reloaded: nothing to lay out from the
+  // top, no assets to load again. The server sends the new page with the event when it
+  // can (the tab said which page it shows); otherwise it is fetched. Pages whose scripts
+  // would have to run again (the search page) are reloaded.
+  function refresh(html) {
+    if (typeof html === "string") {
+      try {
+        return swapIn(html);
+      } catch (e) {
+        return reload();
+      }
+    }
     fetch(location.href, { cache: "no-store" })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.text();
       })
-      .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html");
-        if (!fresh.body || live(document) || live(fresh) || assets(fresh) !== assets(document)) {
-          return reload();
-        }
-        swapHead(fresh.head);
-        document.body.replaceWith(document.adoptNode(fresh.body));
-        window.scrollTo(0, y);
-      })
+      .then(swapIn)
       .catch(reload);
+  }
+
+  function swapIn(html) {
+    var y = window.scrollY;
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    if (!fresh.body || live(document) || live(fresh) || assets(fresh) !== assets(document)) {
+      return reload();
+    }
+    swapHead(fresh.head);
+    document.body.replaceWith(document.adoptNode(fresh.body));
+    window.scrollTo(0, y);
   }
 
   function ours(el) {
@@ -136,13 +146,13 @@
     return false;
   }
 
-  function applyChanges(urls) {
+  function applyChanges(urls, page, html) {
     var here = normalize(location.pathname);
     var css = [];
     for (var i = 0; i < urls.length; i++) {
       var path = urls[i] === "*" ? "*" : normalize(urls[i]);
       if (path === "*") return reload();
-      if (path === here) return refresh();
+      if (path === here) return refresh(page === here ? html : null);
       if (/\.css$/i.test(path)) css.push(path);
       else if (usesAsset(path)) return reload();
     }
@@ -195,13 +205,17 @@
   }
 
   function connect() {
-    var source = new EventSource("/__digest__/events?since=" + encodeURIComponent(build));
+    var source = new EventSource(
+      "/__digest__/events?since=" + encodeURIComponent(build) +
+        "&page=" + encodeURIComponent(location.pathname)
+    );
     source.addEventListener("open", function () {
       retryDelay = 1000;
     });
     source.addEventListener("changed", function (event) {
+      var data = parse(event);
       clearErrors();
-      applyChanges(parse(event).urls || []);
+      applyChanges(data.urls || [], data.page, data.html);
     });
     source.addEventListener("ok", function (event) {
       parse(event);

@@ -23,17 +23,29 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from generator.build import Builder
 from generator.config import load_config
 from generator.errors import DigestError
-from generator.httpd import PreviewHTTPServer, bind_server
+from generator.httpd import (
+    Answer,
+    PreviewHTTPServer,
+    bind_server,
+    inject_script,
+    locate,
+    page_key,
+    request_target,
+)
 from generator.watch import ChangeInbox, Outcome, RebuildLoop, Watcher
 
 log = logging.getLogger(__name__)
 
 MAX_STREAMS = 100  # open event streams; one per tab
 HISTORY = 200  # builds whose changed URLs a reconnecting tab can catch up on
+# A changed page up to this size travels with the event that announces it: the tab
+# swaps it in without asking for it. A larger one is fetched as before.
+PUSH_BYTES = 1 << 20
 
 
 class ReadWriteLock:
@@ -73,9 +85,10 @@ class ReadWriteLock:
 class EventStream:
     """One tab's event stream: messages queued for its handler thread to send."""
 
-    def __init__(self) -> None:
+    def __init__(self, page: str = "") -> None:
         self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
         self.closed = False
+        self.page = page_key(page) if page else ""  # the URL the tab shows, as `changed` names it
 
     def put(self, message: bytes | None) -> bool:
         try:
@@ -105,12 +118,40 @@ class LiveSite:
             return f"{self.instance}:{self._build}"
 
     def record_good(self, urls: list[str]) -> None:
-        """A good build: clear the errors and tell every tab what changed."""
+        """A good build: clear the errors and tell every tab what changed.
+
+        A tab whose own page changed gets the page with the event (as a request for it
+        would be answered now), which saves it a round trip before it can swap it in.
+        """
         with self._lock:
             self._build += 1
             self._history.append((self._build, urls))
             self.errors = []
-            self._broadcast("changed", {"urls": urls})
+            changed = {page_key(url) for url in urls}
+            pages: dict[str, str | None] = {}
+            for stream in list(self._streams):
+                data: dict[str, Any] = {"urls": urls}
+                if stream.page in changed:
+                    if stream.page not in pages:
+                        pages[stream.page] = self._page_html(stream.page)
+                    if pages[stream.page] is not None:
+                        data["page"], data["html"] = stream.page, pages[stream.page]
+                if not stream.put(self._message("changed", data)):
+                    self._streams.discard(stream)
+
+    def _page_html(self, url: str) -> str | None:
+        """The HTML a request for `url` gets now, script added; None to let the tab fetch it."""
+        try:
+            rel, trailing = request_target(quote(url), self.base_path)
+            with self.rw.reading():
+                path = locate(self.out, rel, trailing)
+                body = path.read_bytes() if path and path.suffix.lower() == ".html" else None
+        except (Answer, OSError):
+            return None
+        if body is None or len(body) > PUSH_BYTES:
+            return None
+        version = f"{self.instance}:{self._build}"
+        return inject_script(body, version).decode("utf-8", errors="replace")
 
     def record_failed(self, lines: list[str]) -> None:
         """A broken edit: every tab shows the errors; the last good site stays."""
@@ -122,12 +163,12 @@ class LiveSite:
         with self._lock:
             return {"build": f"{self.instance}:{self._build}", "errors": list(self.errors)}
 
-    def open_stream(self, since: str) -> EventStream | None:
-        """Register a tab; queue what it missed since `since` and the current state."""
+    def open_stream(self, since: str, page: str = "") -> EventStream | None:
+        """Register a tab showing `page`; queue what it missed since `since` and the state."""
         with self._lock:
             if len(self._streams) >= MAX_STREAMS:
                 return None
-            stream = EventStream()
+            stream = EventStream(page)
             missed = self._missed(since)
             if missed:
                 stream.put(self._message("changed", {"urls": missed}))
@@ -199,7 +240,12 @@ class DevServer:
         self.site = LiveSite(_output_folder(root, output))
         # The cache is saved once, on close, rather than after every keystroke.
         self.builder = Builder(
-            root, output, drafts=True, in_place=True, write_lock=self.site.rw, autosave=False,
+            root,
+            output,
+            drafts=True,
+            in_place=True,
+            write_lock=self.site.rw,
+            autosave=False,
             search=False,  # indexing takes seconds; the preview is for reading, not searching
         )
         self.inbox = ChangeInbox()

@@ -167,6 +167,36 @@ def test_edits_appear_without_reloading_by_hand(page: Page, served: Served) -> N
     expect(prose).to_contain_text("version 3", timeout=TIMEOUT_MS)
 
 
+def test_the_changed_page_comes_with_the_event(page: Page, served: Served) -> None:
+    """The tab's own page travels with the change event: no request for it, no reload."""
+    open_entry(page, served)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.evaluate("() => { window.__beforeReload = true; }")
+
+    served.entry_path.write_text(entry("Opening paragraph, pushed."), encoding="utf-8")
+    expect(page.locator(".prose")).to_contain_text("pushed", timeout=TIMEOUT_MS)
+    assert page.evaluate("() => window.__beforeReload") is True
+    assert not [url for url in asked if ENTRY_URL in url]
+
+
+def test_a_tab_not_sent_its_page_fetches_it(page: Page, served: Served) -> None:
+    """Without the page in the event (a tab that named no page), the tab asks for it."""
+    page.route(
+        "**/__digest__/events*",
+        lambda route: route.continue_(url=route.request.url.replace("&page=", "&unnamed=")),
+    )
+    open_entry(page, served)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.evaluate("() => { window.__beforeReload = true; }")
+
+    served.entry_path.write_text(entry("Opening paragraph, fetched."), encoding="utf-8")
+    expect(page.locator(".prose")).to_contain_text("fetched", timeout=TIMEOUT_MS)
+    assert page.evaluate("() => window.__beforeReload") is True
+    assert [url for url in asked if url.endswith(ENTRY_URL)]
+
+
 def test_scroll_position_survives_the_update(page: Page, served: Served) -> None:
     open_entry(page, served)
     page.evaluate("() => window.scrollTo(0, 1500)")

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from watchdog.observers.polling import PollingObserver
@@ -85,9 +86,9 @@ def raw_get(port: int, target: bytes, extra: bytes = b"") -> tuple[int, bytes]:
 class EventReader:
     """A minimal Server-Sent Events client over a plain socket."""
 
-    def __init__(self, port: int, since: str = "") -> None:
+    def __init__(self, port: int, since: str = "", page: str = "") -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
-        target = f"/__digest__/events?since={since}".encode()
+        target = f"/__digest__/events?since={since}&page={quote(page)}".encode()
         self.sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
         self.file = self.sock.makefile("rb")
         self.status = int(self.file.readline().split()[1])
@@ -310,6 +311,32 @@ def test_event_stream_sends_changed_urls_after_an_edit(dev: DevServer, site_root
     assert FIRST in changed["urls"]
     assert b"First entry, updated" in fetch(dev, FIRST)[2]
     assert any(line.startswith(f"{FIRST_FILE}: ") for line in dev.lines)  # type: ignore[attr-defined]
+
+
+def test_a_tab_gets_its_own_changed_page_with_the_event(dev: DevServer, site_root: Path) -> None:
+    # Each tab says which page it shows; when that page changes, the event carries it,
+    # exactly as a request for it is answered now, so the tab need not ask for it.
+    second = "/2025/06/05/second/"  # a neighbour: the new title shows on it too
+    tabs = [
+        EventReader(dev.port, since=dev.site.version(), page=page)
+        for page in (FIRST + "index.html", second, "/nowhere/")
+    ]
+    try:
+        for tab in tabs:
+            tab.wait_for("ok")
+        (site_root / FIRST_FILE).write_text(entry_text("First entry, pushed", "2025-06-04"))
+        mine, neighbour, stranger = (tab.wait_for("changed") for tab in tabs)
+    finally:
+        for tab in tabs:
+            tab.close()
+    assert mine["page"] == FIRST
+    assert mine["html"].encode() == fetch(dev, FIRST)[2]
+    assert "First entry, pushed" in mine["html"]
+    assert SCRIPT_TAG in mine["html"].encode()
+    assert SCRIPT_TAG not in (dev.site.out / FIRST.strip("/") / "index.html").read_bytes()
+    assert neighbour["page"] == second
+    assert neighbour["html"].encode() == fetch(dev, second)[2]
+    assert "html" not in stranger and stranger["urls"] == mine["urls"]
 
 
 def test_broken_edit_shows_errors_and_keeps_the_last_good_site(
