@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from generator.depend import TemplateInfo
     from generator.newsroom import Scan, Scanner
     from generator.render import Plan
+    from generator.write import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class BuildResult:
     out: Path | None = None  # the output folder
     skipped: list[DigestError] = field(default_factory=list)  # --keep-going left these out
     notes: list[tuple[str, int | None, str]] = field(default_factory=list)  # for `check`
+    resumed: bool = False  # a new process applied entry edits to the stored snapshot
 
     def changed_urls(self) -> list[str]:
         """The URLs whose bytes this build changed or removed, as a browser asks for them."""
@@ -95,6 +97,10 @@ class _State:
     skipped: int = 0  # entries --keep-going left out: report them again next time
     manifest: str = ""  # hash of the manifest written: is the output still what we made?
     templates: tuple[tuple[object, ...], TemplateInfo | None] = ((), None)  # scan, by key
+    # The snapshot on disk this state goes with (resume.py), and the entry edits applied
+    # to the output since it was written, by path: the next edit build replays them.
+    snapshot: str = ""
+    journal: dict[str, tuple[Entry, Scan]] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,6 +171,7 @@ class Builder:
         self._snapshot: Snapshot | None = None  # the live preview's last site and plan
         self._scanning: tuple[list[Person], list[Topic]] = ([], [])  # registries it used
         self._written: dict[str, str] = {}  # the manifest the live preview last wrote
+        self._manifest: Manifest | None = None  # the same, encoded, once an edit wrote it
 
     @property
     def cache_dir(self) -> Path:
@@ -202,8 +209,12 @@ class Builder:
                 result.write = WriteStats(unchanged=kept)
                 self._index_search(config, out, result, timings)  # a stamp check if current
                 return result
-            hashes = _hash_changed(inputs.all(), state)
+        if write and not self.in_place and self.use_cache and state.snapshot:
+            resumed = self._resume(state, key, inputs, scanned_ns, timings)
+            if resumed is not None:
+                return resumed
         with _timed(timings, "parse"):
+            hashes = _hash_changed(inputs.all(), state)
             errors: list[DigestError] = []
             people, topics = self._read_registries(inputs.registries, hashes, errors)
             self._load_scans(inputs, hashes, config)
@@ -282,9 +293,104 @@ class Builder:
             assert result.write is not None
             written = result.write.hashes
             pages = {o: (fp, written[o]) for o, fp in plan.fingerprints.items() if o in written}
-            self._save_state(key, scanned_ns, inputs, hashes, pages, site, len(skipped))
+            token = ""
+            if not self.in_place and self.use_cache and not skipped:
+                from generator import resume
+
+                snapshot = self._snapshot_of(site, config, plan)
+                token = resume.save(self.cache_dir, snapshot, (people, topics))
+            self._save_state(key, scanned_ns, inputs, hashes, pages, site, len(skipped), token)
             if self.in_place and not skipped:
                 self._keep_snapshot(site, config, plan, written, (people, topics))
+        return result
+
+    def _snapshot_of(self, site: Site, config: Config, plan: Plan) -> Snapshot:
+        from generator.delta import Snapshot
+
+        assert plan.digests is not None
+        pages = {p.output: p for p in plan.pages}
+        return Snapshot(
+            site, config, pages, dict(plan.fingerprints), plan.digests, plan.templates,
+            plan.feed_ids,
+        )  # fmt: skip
+
+    def _resume(
+        self,
+        state: _State,
+        key: str,
+        inputs: _Inputs,
+        scanned_ns: int,
+        timings: dict[str, float],
+    ) -> BuildResult | None:
+        """In a new process, apply entry edits to the snapshot the last build left on
+        disk, as the live preview would; None when they need the full build."""
+        # A short process that holds a site read whole: the collector would walk it
+        # again and again and find nothing to free.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._resume_edits(state, key, inputs, scanned_ns, timings)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _resume_edits(
+        self,
+        state: _State,
+        key: str,
+        inputs: _Inputs,
+        scanned_ns: int,
+        timings: dict[str, float],
+    ) -> BuildResult | None:
+        from generator import resume
+        from generator.delta import NeedsFullBuild
+        from generator.render import make_environment
+
+        out = self._output_folder
+        with _timed(timings, "snapshot"):
+            touched = _touched(inputs, state)
+            if not touched or state.key != key or state.skipped:
+                return None
+            entries = [f for f in touched if f.rel.endswith(ENTRY_SUFFIXES)]
+            others = [f for f in touched if not f.rel.endswith(ENTRY_SUFFIXES)]
+            if any(hash_bytes(_read(f)) != state.hashes.get(f.rel) for f in others):
+                return None  # a template, registry or asset changed: the full build
+            if _manifest_hash(out) != state.manifest:
+                return None  # someone else wrote the output since
+            stored = resume.load(self.cache_dir, state.snapshot)
+            if stored is None:
+                return None
+            cutoff = float("inf") if self.future else time.time()
+            try:
+                resume.replay(stored.snapshot, state.journal, drafts=self.drafts, cutoff=cutoff)
+            except NeedsFullBuild:
+                return None
+            config = stored.snapshot.config
+            self._snapshot, self._scanning = stored.snapshot, stored.registries
+            self._written = read_manifest(out)
+            self._env = make_environment(self.root, config, self._compiled_templates())
+        try:
+            result = self._build_edits([f.rel for f in entries])
+        finally:
+            self._snapshot = None
+            # The edits went into the journal, not the parse cache, which this process
+            # never read: it must not be saved as the little it holds.
+            self._entries, self._scans = {}, {}
+            self._entries_changed = self._scans_changed = False
+        if result is None:
+            return None
+        result.resumed = True
+        for source in others:  # touched, and proven unchanged by their bytes
+            state.stamps[source.rel] = source.stamp
+        state.scanned_ns = scanned_ns
+        if len(state.journal) > resume.JOURNAL_LIMIT:
+            state.snapshot = resume.save(self.cache_dir, stored.snapshot, stored.registries)
+            state.journal = {}
+        if self.autosave:
+            self.save()
+        for stage, seconds in timings.items():
+            result.timings[stage] = result.timings.get(stage, 0.0) + seconds
+        self._index_search(config, out, result, result.timings)
         return result
 
     # -- the live preview's edits ----------------------------------------------
@@ -297,14 +403,9 @@ class Builder:
         written: dict[str, str],
         registries: tuple[list[Person], list[Topic]],
     ) -> None:
-        from generator.delta import Snapshot, uses_map
+        from generator.delta import uses_map
 
-        assert plan.digests is not None
-        pages = {p.output: p for p in plan.pages}
-        self._snapshot = Snapshot(
-            site, config, pages, dict(plan.fingerprints), plan.digests, plan.templates,
-            plan.feed_ids,
-        )  # fmt: skip
+        self._snapshot = self._snapshot_of(site, config, plan)
         self._written, self._scanning = dict(written), registries
         uses_map(self._snapshot)  # now, so that the first edit finds it made
         # The site stays in memory for edits: keep the collector from walking all of it
@@ -323,7 +424,7 @@ class Builder:
         from generator.newsroom import add_pictures
         from generator.parse import parse_entry
         from generator.workers import render_all
-        from generator.write import commit_site
+        from generator.write import Manifest, commit_edits
 
         snap, state = self._snapshot, self._state
         assert snap is not None and state is not None
@@ -365,12 +466,10 @@ class Builder:
             stale = _own_contexts(stale)
             add_pictures(stale, config)
             files = render_all(self.root, config, stale, self._env)
-        with _timed(timings, "write"):
-            keep = {
-                o: h for o, h in self._written.items() if o not in files and o not in change.removed
-            }
-            with self.write_lock:
-                stats = commit_site(out, files, keep, in_place=True)
+        with _timed(timings, "write"), self.write_lock:
+            if self._manifest is None or self._manifest.hashes is not self._written:
+                self._manifest = Manifest(self._written)
+            stats = commit_edits(out, files, change.removed, self._manifest)
         self._remember_edits(sources, hashes, edits, change.recheck, change.removed, stats)
         result = BuildResult(snap.site, config, pages=len(stats.hashes), timings=timings, out=out)
         result.rendered, result.regenerated, result.write = len(stale), list(files), stats
@@ -399,13 +498,16 @@ class Builder:
         for entry, scan in edits:
             new_key = f"{entry.path}:{hashes[entry.path]}"
             self._entries[new_key], self._scans[new_key] = entry, scan
+            if state.snapshot:  # the snapshot on disk lacks it: the next process replays it
+                state.journal[entry.path] = (entry, scan)
         self._entries_changed = self._scans_changed = True
         for output in rechecked:
             state.pages[output] = (snap.fingerprints[output], stats.hashes[output])
         for output in removed:
             state.pages.pop(output, None)
         self._written = stats.hashes
-        state.manifest = _manifest_hash(self._output_folder)
+        if stats.manifest_hash:  # else nothing was written, and the manifest stands
+            state.manifest = stats.manifest_hash
 
     def _index_search(
         self, config: Config, out: Path, result: BuildResult, timings: dict[str, float]
@@ -527,11 +629,13 @@ class Builder:
         pages: dict[str, tuple[str, str]],
         site: Site,
         skipped: int,
+        snapshot: str = "",
     ) -> None:
         stamps = {f.rel: f.stamp for f in inputs.all()}
         self._state = _State(
             key, scanned_ns, stamps, hashes, pages, site.warnings, site.next_release, skipped
         )
+        self._state.snapshot = snapshot
         self._state.manifest = _manifest_hash(self._output_folder)
         self._state.templates = (self._templates_key, self._templates)
         if self.autosave:
@@ -751,6 +855,23 @@ def _edited_entries(root: Path, changed: list[str], state: _State) -> list[Sourc
         stamp = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         found.append(SourceFile(path, rel, *stamp))
     return found
+
+
+def _touched(inputs: _Inputs, state: _State) -> list[SourceFile] | None:
+    """Input files whose stats moved, or fall in the racy window; None when a file
+    appeared or went (that takes the full build)."""
+    files = inputs.all()
+    if len(files) != len(state.stamps):
+        return None
+    racy = state.scanned_ns - RACY_NS
+    touched = []
+    for source in files:
+        stamp = state.stamps.get(source.rel)
+        if stamp is None:
+            return None
+        if stamp != source.stamp or source.mtime_ns >= racy or source.ctime_ns >= racy:
+            touched.append(source)
+    return touched
 
 
 def _own_contexts(pages: list[Page]) -> list[Page]:

@@ -8,16 +8,21 @@ file fails the check and is discarded: the build then does the work again.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from generator import __version__
+
+Reader = Callable[[BinaryIO], Any]
+Writer = Callable[[Any, BinaryIO], None]
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +47,12 @@ def cache_key() -> str:
     return f"{__version__}/{FORMAT}/{h.hexdigest()}"
 
 
-def load(path: Path) -> Any | None:
+def load(path: Path, read: Reader | None = None) -> Any | None:
     """The cached object, or None when the file is missing, torn or from another version.
 
     Read twice from the file (to check, then to unpickle) rather than held as bytes:
-    at 10,000 entries the payload is a few hundred megabytes.
+    at 10,000 entries the payload is a few hundred megabytes. `read` unpickles what
+    the matching `save(..., write)` wrote.
     """
     try:
         with open(path, "rb") as handle:
@@ -58,15 +64,22 @@ def load(path: Path) -> Any | None:
                 log.info("discarding cache file %s", path)
                 return None
             handle.seek(start)
-            return _unpickle(handle)
+            return _without_collector(read or _unpickle, handle)
     except OSError:
         return None
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ) as exc:
         log.info("discarding unreadable cache file %s: %s", path, exc)
         return None
 
 
-def save(path: Path, value: Any) -> None:
+def save(path: Path, value: Any, write: Writer | None = None) -> None:
     """Write atomically; a failure to cache never fails the build.
 
     The pickle streams to the file through the checksum, whose place in the header is
@@ -79,7 +92,7 @@ def save(path: Path, value: Any) -> None:
         with os.fdopen(fd, "w+b") as handle:
             handle.write(header + b"0" * _CHECKSUM_LENGTH + b"\n")
             start = handle.tell()
-            _pickle(value, handle)
+            (write or _pickle)(value, handle)
             handle.seek(start)
             checksum = _digest(handle)
             handle.seek(len(header))
@@ -117,6 +130,18 @@ def _unpickle(handle: BinaryIO) -> Any:
     while len(found) < first[2]:
         found.update(pickle.load(handle))
     return first[1], found
+
+
+def _without_collector(read: Reader, handle: BinaryIO) -> Any:
+    """Everything unpickled stays alive, so the collector's passes over the growing heap
+    find nothing; at a few thousand entries they cost a third of the read."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return read(handle)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _digest(handle: BinaryIO) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from generator.build import build_site
 from generator.errors import DigestError
-from generator.write import MANIFEST
+from generator.write import MANIFEST, recover_interrupted
 from tests.conftest import REPO, entry_text
 
 
@@ -119,7 +119,9 @@ def test_build_killed_while_updating_the_spare_recovers(
     make_site(root, 30, "ONE")
     build_site(root, out, search=False)
     make_site(root, 30, "TWO")
-    build_site(root, out, search=False)  # the first site is now the spare
+    # The first site is now the spare (a cached build would apply these entry edits in
+    # place: see test_build_killed_while_moving_edits_in_is_finished_next_time).
+    build_site(root, out, search=False, use_cache=False)
     two = tree(out)
     assert (tmp_path / ".out.digest-spare").is_dir()
     make_site(root, 10, "THREE")  # new bodies for ten entries; the spare lacks the rest
@@ -223,3 +225,46 @@ def test_damaged_cache_is_discarded_not_trusted(tmp_path: Path, damage: str) -> 
     build_site(root, search=False)
     build_site(root, tmp_path / "clean", use_cache=False, search=False)
     assert tree(root / "site") == tree(tmp_path / "clean")
+
+
+IN_PLACE_KILLER = """
+import os, signal, sys
+real, calls = os.replace, [0]
+def dying(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] == {when}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+os.replace = dying
+from generator.cli import main
+sys.exit(main(["build", {root!r}, "--output", {out!r}, "--no-search"]))
+"""
+
+
+@pytest.mark.parametrize("when", [2, 3, 5])
+def test_build_killed_while_moving_edits_in_is_finished_next_time(
+    tmp_path: Path, when: int
+) -> None:
+    """An entry edit in a new process is written in place (resume.py); killed before its
+    record of moves is whole, the site is the old one; after, the next build finishes it.
+    os.replace calls: 1 stages the manifest, 2 makes the record, 3 on move the pages."""
+    root, out = tmp_path / "site-root", tmp_path / "out"
+    make_site(root, 30, "ONE")
+    build_site(root, out, search=False)
+    old = tree(out)
+    for i in (3, 4):
+        path = root / f"content/e{i:04d}.md"
+        path.write_text(path.read_text().replace("title: ONE", "title: EDITED"))
+    script = IN_PLACE_KILLER.format(when=when, root=str(root), out=str(out))
+    killed = subprocess.run([sys.executable, "-c", script], cwd=REPO, check=False)
+    assert killed.returncode == -signal.SIGKILL, "the build was meant to die mid-way"
+    recorded = when > 2
+    if not recorded:
+        assert tree(out) == old, "the live site was touched before the record was made"
+    recover_interrupted(out)
+    build_site(root, tmp_path / "clean", use_cache=False, search=False)
+    clean = tree(tmp_path / "clean")
+    assert tree(out) == (clean if recorded else old), "recovery did not follow the record"
+    assert not (tmp_path / ".out.digest-stage").exists()
+    build_site(root, out, search=False)
+    assert tree(out) == clean

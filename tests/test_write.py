@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator import write
 from generator.digests import hash_bytes
@@ -303,3 +306,50 @@ def test_foreign_links_are_carried_as_links(tmp_path: Path) -> None:
     commit_site(out, {"index.html": b"5"})
     commit_site(out, {"index.html": b"6"})
     assert not (out / "latest").is_symlink()
+
+
+def test_commit_edits_touches_only_the_edit_and_keeps_the_rest(tmp_path: Path) -> None:
+    from generator.write import Manifest, commit_edits
+
+    out = tmp_path / "site"
+    first = commit_site(out, {"a.html": b"A", "b/index.html": b"B", "c.html": b"C"})
+    kept = (out / "c.html").stat().st_ino
+    manifest = Manifest(dict(first.hashes))
+    files = {"a.html": b"A2", "c.html": b"C", "d.html": b"D"}
+    stats = commit_edits(out, files, {"b/index.html"}, manifest)
+    assert stats.changed == ["a.html", "d.html"] and stats.removed_paths == ["b/index.html"]
+    assert (stats.written, stats.unchanged, stats.removed) == (2, 1, 1)
+    assert (out / "a.html").read_bytes() == b"A2"
+    assert not (out / "b").exists()  # emptied folders go with their files
+    assert (out / "c.html").stat().st_ino == kept
+    assert read_manifest(out) == stats.hashes == manifest.hashes
+    data = (out / MANIFEST).read_bytes()
+    assert stats.manifest_hash == hash_bytes(data)
+    assert data == json.dumps({"version": 1, "files": manifest.hashes}, sort_keys=True).encode()
+    again = commit_edits(out, {"a.html": b"A2"}, set(), manifest)
+    assert again.changed == [] and again.manifest_hash == ""  # nothing to write
+
+
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=4), max_size=12),
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=8), st.none() | st.text(max_size=4)),
+        max_size=12,
+    ),
+)
+def test_manifest_pieces_encode_as_json_does(start: dict, edits: list) -> None:
+    from generator.write import Manifest
+
+    manifest = Manifest(dict(start))
+    manifest.encode()  # pieces made before the edits, then patched
+    expected = dict(start)
+    for path, digest in edits:
+        if digest is None:
+            manifest.update({}, [path])
+            expected.pop(path, None)
+        else:
+            manifest.update({path: digest}, [])
+            expected[path] = digest
+    assert manifest.hashes == expected
+    encoded = json.dumps({"version": 1, "files": expected}, sort_keys=True).encode()
+    assert manifest.encode() == encoded
