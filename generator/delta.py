@@ -70,7 +70,7 @@ def apply_edits(
     """Apply freshly parsed entries (with their scans) to the snapshot; raise
     NeedsFullBuild when one of them changes what index or plan would decide."""
     uses = uses_map(snap)
-    dirty: set[int] = set()
+    dirty: dict[int, object] = {}
     edited: list[Entry] = []
     replan: dict[int, Subject] = {}
     related = sitemap = False
@@ -80,7 +80,7 @@ def apply_edits(
         edited.append(snap.by_path[entry.path])
         _retitle(snap, edited[-1])
         befores.append(touched.before)
-        dirty |= {id(o) for o in touched.dirty}
+        dirty.update((id(o), o) for o in touched.dirty)
         replan.update((id(s), s) for s in touched.replan)
         related |= touched.related
         sitemap |= touched.sitemap
@@ -127,7 +127,13 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
     for person in quoted.values():
         person.quotes = [pair for pair in person.quotes if pair[0] is not old]
     updated = old.updated != new.updated
-    edges = _latest_of([s for s in [*old.people, *old.topics, *people, *topics]])
+    # Where each subject it joins or leaves stood in the sitemap (its newest date):
+    # a scan of the subject's entries, so only for those.
+    before_subjects, after_subjects = [*old.people, *old.topics], [*people, *topics]
+    edges = _latest_of(
+        [s for s in before_subjects if s not in after_subjects]
+        + [s for s in after_subjects if s not in before_subjects]
+    )
     for name in PARSED:
         setattr(old, name, getattr(new, name))
     moved = _move(old, old.people, people) + _move(old, old.topics, topics)

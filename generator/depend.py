@@ -138,12 +138,21 @@ class Fingerprints:
         # Lists live as long as the build, so their id is a safe key: a person's entries
         # are hashed once though both `person` and `entries` hold them.
         self._lists: dict[tuple[int, bool], str] = {}
+        # A subject's pictures digest covers all its entries (tens of thousands for a
+        # head of state): kept until the subject changes or any entry's mark does.
+        self._pictures: dict[int, tuple[int, str]] = {}  # id -> (marks version, digest)
+        self._marks_version = 0
 
-    def forget(self, keys: set[int]) -> None:
-        """Drop what is known of these objects (by id), and of every list: they changed."""
-        for memo in (self._cards, self._full, self._own, self._marks):
-            for key in keys:
+    def forget(self, changed: dict[int, object]) -> None:
+        """Drop what is known of these objects (id -> object), and of every list: they
+        changed. An entry whose mark (date and people) changed outdates every picture."""
+        for memo in (self._cards, self._full, self._own, self._pictures):
+            for key in changed:
                 memo.pop(key, None)
+        for key, obj in changed.items():
+            old = self._marks.pop(key, None)
+            if old is not None and type(obj) is Entry and self._mark(obj) != old:
+                self._marks_version += 1
         self._lists.clear()
 
     def page(self, page: Page, templates: TemplateInfo, config_fp: str) -> str:
@@ -173,11 +182,16 @@ class Fingerprints:
     def pictures(self, item: Person | Topic) -> str:
         """What a person's or topic's first page draws from all their entries, not only the
         page's: the timeline (their dates), the people they appear with, and quotes."""
+        known = self._pictures.get(id(item))
+        if known is not None and known[0] == self._marks_version:
+            return known[1]
         quotes = item.quotes if isinstance(item, Person) else []
-        return hash_text(
+        digest = hash_text(
             *(self._mark(e) for e in item.entries),
             *(f"{e.url}\x1e{e.title}\x1e{e.date.isoformat()}\x1e{q.text}" for e, q in quotes),
         )
+        self._pictures[id(item)] = (self._marks_version, digest)
+        return digest
 
     def _mark(self, entry: Entry) -> str:
         """An entry's date and people: what timelines and co-mentions count it by."""
