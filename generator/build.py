@@ -298,7 +298,8 @@ class Builder:
                 from generator import resume
 
                 snapshot = self._snapshot_of(site, config, plan)
-                token = resume.save(self.cache_dir, snapshot, (people, topics))
+                scanner = self._kept_scanner()
+                token = resume.save(self.cache_dir, snapshot, (people, topics), scanner)
             self._save_state(key, scanned_ns, inputs, hashes, pages, site, len(skipped), token)
             if self.in_place and not skipped:
                 self._keep_snapshot(site, config, plan, written, (people, topics))
@@ -367,6 +368,8 @@ class Builder:
                 return None
             config = stored.snapshot.config
             self._snapshot, self._scanning = stored.snapshot, stored.registries
+            if stored.scanner is not None:
+                self._scanner_cache = (self._scans_key, stored.scanner)
             self._written = read_manifest(out)
             self._env = make_environment(self.root, config, self._compiled_templates())
         try:
@@ -384,7 +387,9 @@ class Builder:
             state.stamps[source.rel] = source.stamp
         state.scanned_ns = scanned_ns
         if len(state.journal) > resume.JOURNAL_LIMIT:
-            state.snapshot = resume.save(self.cache_dir, stored.snapshot, stored.registries)
+            state.snapshot = resume.save(
+                self.cache_dir, stored.snapshot, stored.registries, self._kept_scanner()
+            )
             state.journal = {}
         if self.autosave:
             self.save()
@@ -715,6 +720,12 @@ class Builder:
         if self._scanner_cache is None or self._scanner_cache[0] != self._scans_key:
             self._scanner_cache = (self._scans_key, Scanner(people, topics))
         return self._scanner_cache[1]
+
+    def _kept_scanner(self) -> Scanner | None:
+        """The scanner compiled for the current registries, if this build made one."""
+        if self._scanner_cache is not None and self._scanner_cache[0] == self._scans_key:
+            return self._scanner_cache[1]
+        return None
 
     def _scan_entries(
         self, entries: list[Entry], hashes: dict[str, str], scanner: Callable[[], Scanner]

@@ -28,7 +28,7 @@ from generator.model import Edition, Entry, Person, Topic
 
 if TYPE_CHECKING:
     from generator.delta import Snapshot
-    from generator.newsroom import Scan
+    from generator.newsroom import Scan, Scanner
 
 SNAPSHOT_FILE = "snapshot.pickle"
 # Edits applied since the snapshot was written are replayed when it is read; past this
@@ -48,9 +48,15 @@ class Stored:
     registries: tuple[list[Person], list[Topic]]  # the scanner's, for edited entries
     feed_ids: list[tuple[Entry, str]]  # the snapshot's are keyed by id(), which changes
     uses: list[tuple[object, set[str]]] | None  # likewise; None: walk the pages again
+    scanner: Scanner | None = None  # the registries compiled for scanning (slow to make)
 
 
-def save(folder: Path, snap: Snapshot, registries: tuple[list[Person], list[Topic]]) -> str:
+def save(
+    folder: Path,
+    snap: Snapshot,
+    registries: tuple[list[Person], list[Topic]],
+    scanner: Scanner | None = None,
+) -> str:
     """Write the snapshot; return the token the state must hold for it to be used."""
     from generator.delta import uses_map
     from generator.depend import Fingerprints
@@ -68,7 +74,7 @@ def save(folder: Path, snap: Snapshot, registries: tuple[list[Person], list[Topi
     # Digests are memos keyed by id(): a fresh memo is filled again as pages need it.
     digests = Fingerprints(snap.digests.length_in_lists)
     bare = replace(snap, digests=digests, feed_ids={}, uses=None)
-    stored = Stored(token, bare, registries, feed_ids, kept_uses)
+    stored = Stored(token, bare, registries, feed_ids, kept_uses, scanner)
     build_cache.save(folder / SNAPSHOT_FILE, stored, _dump)
     return token
 
