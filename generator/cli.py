@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,6 +98,20 @@ def _add_root(parser: argparse.ArgumentParser) -> None:
         metavar="ROOT",
         help="site folder holding content/ (default: the current folder)",
     )
+
+
+def run() -> None:
+    """The `digest` command: run `main`, then end the process at once.
+
+    A build leaves a whole site in memory; freeing it object by object on the way out
+    takes longer than a one-entry edit build itself (tens of milliseconds at 4,000
+    entries). Every file is written and closed by then, so the process ends without it.
+    """
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
