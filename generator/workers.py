@@ -110,6 +110,9 @@ def _scan_chunk(span: range) -> list[Scan]:
 # Rendered pages travel back in chunks of at most this many, and are written as each
 # chunk arrives: the parent never holds more than a few chunks of page bytes.
 RENDER_CHUNK = 100
+# A feed (or the sitemap) is several times a page's size: it carries its entries'
+# whole bodies. Counted as this many pages, a chunk of them stays a few megabytes.
+FEED_WEIGHT = 5
 
 Rendered = tuple[str, bytes, str]  # output path, bytes, their hash
 
@@ -132,7 +135,9 @@ def render_pages(
 
     shared = {"env": env or make_environment(root, config), "root": root}
     errors: dict[str, DigestError] = {}
-    chunks = _imap(_render_chunk, pages, PARALLEL_RENDER, shared, on_chunk, most=RENDER_CHUNK)
+    chunks = _imap(
+        _render_chunk, pages, PARALLEL_RENDER, shared, on_chunk, most=RENDER_CHUNK, weigh=_weight
+    )
     for chunk_files, chunk_errors in chunks:
         yield chunk_files
         for error in chunk_errors:
@@ -152,6 +157,10 @@ def render_all(
     """Render pages into memory, all of them (`render_pages` streams them instead)."""
     chunks = render_pages(root, config, pages, env, on_chunk=on_chunk)
     return {path: data for chunk in chunks for path, data, _ in chunk}
+
+
+def _weight(page: Page) -> int:
+    return FEED_WEIGHT if page.output.endswith((".xml", ".json")) else 1
 
 
 def _render_chunk(span: range) -> tuple[list[Rendered], list[DigestError]]:
@@ -198,14 +207,15 @@ def _imap(
     shared: dict[str, Any],
     on_chunk: Callable[[int], None] | None = None,
     most: int | None = None,
+    weigh: Callable[[T], int] | None = None,
 ) -> Iterator[R]:
     """Run `work` over index ranges of `items`: in forked workers when worth it, else here.
 
     Results come in order, each as soon as it and those before it are done; `most`
-    caps the items in a range. Workers receive only ranges: the items (and whatever they
-    link to, which for a page is the whole site) are inherited through fork, never
-    pickled. `on_chunk` is called here, in the parent, with the number of items each
-    finished range held.
+    caps the items in a range, each counted as `weigh` says (else as one). Workers
+    receive only ranges: the items (and whatever they link to, which for a page is the
+    whole site) are inherited through fork, never pickled. `on_chunk` is called here,
+    in the parent, with the number of items each finished range held.
     """
     _job.clear()
     _job.update(shared, items=items)
@@ -213,31 +223,64 @@ def _imap(
     if not items:
         return
     if len(items) < threshold or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        size = most or len(items)
-        for start in range(0, len(items), size):
-            span = range(start, min(start + size, len(items)))
+        for span in _spans(items, most or len(items), weigh):
             result = work(span)
             if on_chunk is not None:
                 on_chunk(len(span))
             yield result
         return
-    size = max(1, len(items) // (count * 4))
+    # Small ranges, so that whoever finishes last does not leave a core idle for long.
+    size = max(1, len(items) // (count * 16))
     size = min(size, most) if most else size
-    spans = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+    todo = deque(_spans(items, size, weigh))
     context = multiprocessing.get_context("fork")
     gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=context)
+    # One worker fewer than cores: this process works too, whenever the range it is
+    # to hand on next is not done yet. A forked worker copies every page of the heap
+    # it touches (reference counts are writes), so each one costs tens of megabytes at
+    # a large site, while work done here costs nothing beyond its own allocations.
+    pool = ProcessPoolExecutor(max_workers=count - 1, mp_context=context)
     # A few ranges ahead of the one being consumed, not all of them: results that
     # arrive faster than the caller writes them would otherwise pile up in memory.
-    ahead = count * AHEAD_PER_WORKER
+    ahead = (count - 1) * AHEAD_PER_WORKER
+    held = 2 * ahead  # results done or under way, here or in workers
     pending: deque[tuple[range, Future[R]]] = deque()
     try:
-        for span in spans:
-            pending.append((span, pool.submit(work, span)))
-            if len(pending) > ahead:
-                yield _finished(*pending.popleft(), on_chunk)
-        while pending:
+        while todo or pending:
+            while todo and len(pending) < held and sum(not f.done() for _, f in pending) < ahead:
+                span = todo.popleft()
+                pending.append((span, pool.submit(work, span)))
+            if todo and len(pending) < held and not pending[0][1].done():
+                span = todo.popleft()
+                pending.append((span, _done_here(work, span)))
+                continue
             yield _finished(*pending.popleft(), on_chunk)
     finally:  # a caller that stops early (an error writing) waits for no more ranges
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
+
+
+def _spans(items: Sequence[T], size: int, weigh: Callable[[T], int] | None) -> list[range]:
+    """Consecutive ranges of `items`, each weighing `size` or just past it."""
+    if weigh is None:
+        return [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+    spans: list[range] = []
+    start = load = 0
+    for i, item in enumerate(items):
+        load += weigh(item)
+        if load >= size:
+            spans.append(range(start, i + 1))
+            start, load = i + 1, 0
+    if start < len(items):
+        spans.append(range(start, len(items)))
+    return spans
+
+
+def _done_here(work: Callable[[range], R], span: range) -> Future[R]:
+    """`work` over `span` in this process, as a finished future (an error included)."""
+    future: Future[R] = Future()
+    try:
+        future.set_result(work(span))
+    except Exception as exc:  # raised again in its turn, as a worker's would be
+        future.set_exception(exc)
+    return future
