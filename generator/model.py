@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import cached_property
@@ -64,6 +65,8 @@ class Entry:
 def _linked_body(entry: Entry) -> Markup:
     """`entry.body` as pages show it: the parsed HTML with its first mentions linked."""
     stored = entry._body  # type: ignore[attr-defined]
+    if isinstance(stored, Shelved):
+        stored = bytes(stored)
     body = Markup(zlib.decompress(stored).decode("utf-8")) if isinstance(stored, bytes) else stored
     if not entry.links:
         return body
@@ -80,6 +83,37 @@ def _set_body(entry: Entry, body: Markup) -> None:
         entry._body = zlib.compress(str(body).encode("utf-8"), 1)  # type: ignore[attr-defined]
     else:
         entry._body = body  # type: ignore[attr-defined]
+
+
+class Shelved:
+    """A compressed body kept as a slice of one bytes object holding many.
+
+    A forked render worker reading a body of its own bytes object writes that object's
+    reference count, which copies the memory page holding it: rendering an archive's
+    entries that way copies nearly all its bodies into every worker. Read from a shared
+    blob, only the blob's first page is written. Pickled, it is plain bytes again.
+    """
+
+    __slots__ = ("blob", "end", "start")
+
+    def __init__(self, blob: bytes, start: int, end: int) -> None:
+        self.blob, self.start, self.end = blob, start, end
+
+    def __bytes__(self) -> bytes:
+        return self.blob[self.start : self.end]
+
+    def __reduce__(self) -> tuple[type[bytes], tuple[bytes]]:
+        return bytes, (bytes(self),)
+
+
+def shelve_bodies(entries: Iterable[Entry]) -> None:
+    """Move the compressed bodies of `entries` into one blob they share (see Shelved)."""
+    stored = [(e, e._body) for e in entries if type(e._body) is bytes]  # type: ignore[attr-defined]
+    blob = b"".join(body for _, body in stored)
+    start = 0
+    for entry, body in stored:
+        entry._body = Shelved(blob, start, start + len(body))  # type: ignore[attr-defined]
+        start += len(body)
 
 
 def _slotted(cls: type, stored: dict[str, str]) -> type:

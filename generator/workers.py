@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
 from generator.load import SourceFile
-from generator.model import Entry, Page
+from generator.model import Entry, Page, shelve_bodies
 
 if TYPE_CHECKING:
     import jinja2
@@ -62,6 +62,7 @@ def parse_all(
     for chunk_entries, chunk_errors, chunk_scans in _map(
         _parse_chunk, sources, PARALLEL_PARSE, shared, on_chunk
     ):
+        shelve_bodies(chunk_entries)  # one blob per chunk, and its pieces freed for the next
         entries.extend(chunk_entries)
         errors.extend(chunk_errors)
         scans.update(chunk_scans)
