@@ -332,6 +332,7 @@ class Builder:
         try:
             return self._resume_edits(state, key, inputs, scanned_ns, timings)
         finally:
+            cache.settle_new_objects()
             if collecting:
                 gc.enable()
 

@@ -19,7 +19,6 @@ import pickle
 import secrets
 from collections import deque
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -126,42 +125,35 @@ def _dump(value: object, handle: BinaryIO) -> None:
     pickler.dump(value)
     queued = pickler.queued
     while queued:
-        batch = [queued.popleft() for _ in range(min(_BATCH, len(queued)))]
-        pickler.dump([(obj, _fields(obj)) for obj in batch])  # may queue more shells
+        batch = [_Refill(queued.popleft()) for _ in range(min(_BATCH, len(queued)))]
+        pickler.dump(batch)  # may queue more shells
     pickler.dump(_END)
 
 
 def _load(handle: BinaryIO) -> object:
     unpickler = pickle.Unpickler(handle)
     value = unpickler.load()
-    while (batch := unpickler.load()) != _END:
-        for obj, fields in batch:
-            _fill(obj, fields)
+    while unpickler.load() != _END:
+        pass  # each batch fills the shells it names as it is read
     return value
+
+
+class _Refill:
+    """Pickles as "this shell, then its fields": read back, the unpickler sets them
+    itself (slots or `__dict__`), with no Python step per field."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _same, (self.obj,), self.obj.__getstate__()  # type: ignore[attr-defined]
+
+
+def _same(obj: object) -> object:
+    return obj
 
 
 def _shell(cls: type) -> object:
     return cls.__new__(cls)
-
-
-def _fields(obj: object) -> dict[str, Any]:
-    slots = _slot_names(type(obj))
-    if not slots:
-        return obj.__dict__
-    found = {name: getattr(obj, name) for name in slots if hasattr(obj, name)}
-    found.update(getattr(obj, "__dict__", {}))
-    return found
-
-
-def _fill(obj: object, fields: dict[str, Any]) -> None:
-    if not _slot_names(type(obj)):
-        obj.__dict__.update(fields)
-        return
-    for name, value in fields.items():
-        object.__setattr__(obj, name, value)
-
-
-@cache
-def _slot_names(cls: type) -> tuple[str, ...]:
-    names = (n for c in cls.__mro__ for n in getattr(c, "__slots__", ()))
-    return tuple(n for n in names if n not in ("__dict__", "__weakref__"))
