@@ -110,15 +110,23 @@ class ServerLog:
 def _timed(
     page: Page, log: ServerLog, change: Callable[[], object], marker: str
 ) -> tuple[float, float, float | None]:
-    """Write, wait until the tab shows `marker`: ms to shown, ms to event in tab, build ms."""
+    """Write, wait until the tab shows `marker`: ms to shown, ms to event in tab, build ms.
+
+    Shown is timed here, when the wait returns: Playwright checks the tab's text at
+    every animation frame. The event's arrival is stamped by the tab; its clock is
+    compared with ours just before the write.
+    """
     log.drain()
     page.evaluate("() => { window.__benchEvents = []; }")
+    before = time.time()
+    tab_clock = page.evaluate("() => performance.timeOrigin + performance.now()")
     wall, start = time.time(), time.perf_counter()
+    offset = tab_clock - (before + wall) / 2 * 1000  # the tab's clock minus ours, in ms
     change()
     page.wait_for_function(SHOWN, arg=marker, timeout=60_000)
     shown = (time.perf_counter() - start) * 1000
     events = page.evaluate("() => window.__benchEvents")
-    event = events[0] - wall * 1000 if events else float("nan")
+    event = events[0] - offset - wall * 1000 if events else float("nan")
     return shown, event, log.build_ms()
 
 
