@@ -137,8 +137,9 @@ def render_pages(
     shared = {"env": env or make_environment(root, config), "root": root}
     errors: dict[str, DigestError] = {}
     chunks = _imap(
-        _render_chunk, pages, PARALLEL_RENDER, shared, on_chunk, most=RENDER_CHUNK, weigh=_weight
-    )
+        _render_chunk, pages, PARALLEL_RENDER, shared, on_chunk,
+        most=RENDER_CHUNK, weigh=_weight, here=True,
+    )  # fmt: skip
     for chunk_files, chunk_errors in chunks:
         yield chunk_files
         for error in chunk_errors:
@@ -209,6 +210,7 @@ def _imap(
     on_chunk: Callable[[int], None] | None = None,
     most: int | None = None,
     weigh: Callable[[T], int] | None = None,
+    here: bool = False,
 ) -> Iterator[R]:
     """Run `work` over index ranges of `items`: in forked workers when worth it, else here.
 
@@ -217,6 +219,12 @@ def _imap(
     receive only ranges: the items (and whatever they link to, which for a page is the
     whole site) are inherited through fork, never pickled. `on_chunk` is called here,
     in the parent, with the number of items each finished range held.
+
+    With `here`, there is one worker fewer and this process works too, whenever the
+    range it is to hand on next is not done yet. A forked worker copies every page of
+    the heap it touches (reference counts are writes): once the whole site is built,
+    that is tens of megabytes per worker at a large site, while work done here costs
+    nothing beyond its own allocations.
     """
     _job.clear()
     _job.update(shared, items=items)
@@ -230,28 +238,25 @@ def _imap(
                 on_chunk(len(span))
             yield result
         return
-    # Small ranges, so that whoever finishes last does not leave a core idle for long.
-    size = max(1, len(items) // (count * 16))
+    # Small ranges when working here, so that it does not finish long after the workers.
+    size = max(1, len(items) // (count * (16 if here else 4)))
     size = min(size, most) if most else size
     todo = deque(_spans(items, size, weigh))
     context = multiprocessing.get_context("fork")
     gc.freeze()
-    # One worker fewer than cores: this process works too, whenever the range it is
-    # to hand on next is not done yet. A forked worker copies every page of the heap
-    # it touches (reference counts are writes), so each one costs tens of megabytes at
-    # a large site, while work done here costs nothing beyond its own allocations.
-    pool = ProcessPoolExecutor(max_workers=count - 1, mp_context=context)
+    forked = count - 1 if here else count
+    pool = ProcessPoolExecutor(max_workers=forked, mp_context=context)
     # A few ranges ahead of the one being consumed, not all of them: results that
     # arrive faster than the caller writes them would otherwise pile up in memory.
-    ahead = (count - 1) * AHEAD_PER_WORKER
-    held = 2 * ahead  # results done or under way, here or in workers
+    ahead = forked * AHEAD_PER_WORKER
+    held = 2 * ahead if here else ahead + 1  # results done or under way, here or there
     pending: deque[tuple[range, Future[R]]] = deque()
     try:
         while todo or pending:
             while todo and len(pending) < held and sum(not f.done() for _, f in pending) < ahead:
                 span = todo.popleft()
                 pending.append((span, pool.submit(work, span)))
-            if todo and len(pending) < held and not pending[0][1].done():
+            if here and todo and len(pending) < held and not pending[0][1].done():
                 span = todo.popleft()
                 pending.append((span, _done_here(work, span)))
                 continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from generator.workers import _imap, _spans
 
 
@@ -15,9 +17,10 @@ def test_spans_cover_every_item_once_and_weigh_heavy_ones() -> None:
     assert _spans(list(range(7)), 3, None) == [range(0, 3), range(3, 6), range(6, 7)]
 
 
-def test_ranges_come_back_in_order_from_workers_and_from_here() -> None:
+@pytest.mark.parametrize("here", [True, False], ids=["working-here", "workers-only"])
+def test_ranges_come_back_in_order_from_workers_and_from_here(here: bool) -> None:
     items = list(range(500))
-    results = list(_imap(_who, items, 1, {}, most=7))
+    results = list(_imap(_who, items, 1, {}, most=7, here=here))
     assert [x for _, chunk in results for x in chunk] == [2 * x for x in items]
     if (os.cpu_count() or 1) > 1:
         assert {pid for pid, _ in results} != {os.getpid()}  # a worker did some
