@@ -51,7 +51,6 @@ MANIFEST = ".digest-manifest.json"
 MANIFEST_VERSION = 1
 _MANIFEST_TMP = f"{MANIFEST}.tmp"
 _COMMIT = "commit.json"  # in the stage of an in-place commit: the moves it makes
-_COMMIT_TMP = "commit.json.tmp"
 
 
 @dataclass
@@ -302,15 +301,16 @@ class OutputWriter:
         once every file waits whole, lets a build killed between two moves be finished
         by the next one (`recover_interrupted`) instead of leaving a mixed site."""
         self._ready_stage()
-        manifest_hash = _write_manifest(self._stage, hashes)
+        data = hashes if isinstance(hashes, bytes) else _encode_manifest(hashes)
+        _create(self._stage / MANIFEST, data)
         moves = [(waiting.name, path) for waiting, path in self._pending]
         moves.append((MANIFEST, MANIFEST))
-        record = json.dumps({"moves": moves, "removed": removed}).encode("utf-8")
-        _create(self._stage / _COMMIT_TMP, record)
-        os.replace(self._stage / _COMMIT_TMP, self._stage / _COMMIT)
+        # Written straight under its name: a record torn by a kill is not valid JSON
+        # (its closing brace comes last), and recovery then drops the stage.
+        _create(self._stage / _COMMIT, json.dumps({"moves": moves, "removed": removed}).encode())
         _finish_moves(self._stage, self.out, moves, removed)
         self._tidy()
-        return manifest_hash
+        return hash_bytes(data)
 
     def _tidy(self) -> None:
         if self._made_stage or self.in_place:
@@ -487,13 +487,13 @@ def _link_or_copy(source: Path, target: Path, entry: _Entry) -> None:
             shutil.copy2(source, target, follow_symlinks=False)
 
 
-def _write_manifest(folder: Path, hashes: dict[str, str] | bytes) -> str:
-    """Write the manifest (or its encoded bytes); return the hash of its bytes."""
-    if isinstance(hashes, bytes):
-        data = hashes
-    else:
-        manifest = {"version": MANIFEST_VERSION, "files": hashes}
-        data = json.dumps(manifest, sort_keys=True).encode("utf-8")
+def _encode_manifest(hashes: dict[str, str]) -> bytes:
+    return json.dumps({"version": MANIFEST_VERSION, "files": hashes}, sort_keys=True).encode()
+
+
+def _write_manifest(folder: Path, hashes: dict[str, str]) -> str:
+    """Write the manifest; return the hash of its bytes."""
+    data = _encode_manifest(hashes)
     tmp = folder / _MANIFEST_TMP
     _clear(tmp)
     _create(tmp, data)
@@ -547,8 +547,11 @@ def _finish_moves(stage: Path, out: Path, moves: list[tuple[str, str]], removed:
         waiting, target = stage / name, out / path
         if not _is_file(waiting):
             continue  # moved before the interruption
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(waiting, target)
+        try:
+            os.replace(waiting, target)
+        except FileNotFoundError:  # a new folder (or the waiting file went: raise again)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(waiting, target)
     for path in removed:
         target = out / path
         target.unlink(missing_ok=True)
