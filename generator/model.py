@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, SupportsIndex
 
 from markupsafe import Markup
 
@@ -102,7 +103,11 @@ class Shelved:
     def __bytes__(self) -> bytes:
         return self.blob[self.start : self.end]
 
-    def __reduce__(self) -> tuple[type[bytes], tuple[bytes]]:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[type[bytes], tuple[Any]]:
+        # From protocol 5 a view of the blob, not a copy: a pickler keeps everything it
+        # pickled until it is done, and copies would add up to the archive's bodies.
+        if int(protocol) >= 5:
+            return bytes, (pickle.PickleBuffer(memoryview(self.blob)[self.start : self.end]),)
         return bytes, (bytes(self),)
 
 

@@ -55,3 +55,13 @@ def test_shelving_twice_leaves_shelved_bodies_alone() -> None:
     shelf = entries[0]._body  # type: ignore[attr-defined]
     shelve_bodies(entries)
     assert entries[0]._body is shelf  # type: ignore[attr-defined]
+
+
+def test_a_shelved_body_pickles_without_a_copy_of_its_bytes() -> None:
+    entries = [make_entry(f"content/{i}.md", Markup(f"<p>Body {i}</p>")) for i in range(2)]
+    shelve_bodies(entries)
+    shelf = entries[0]._body  # type: ignore[attr-defined]
+    _, (view,) = shelf.__reduce_ex__(5)
+    assert isinstance(view, pickle.PickleBuffer)  # a view of the blob
+    for protocol in (2, 4, 5):
+        assert pickle.loads(pickle.dumps(shelf, protocol=protocol)) == bytes(shelf)
