@@ -28,7 +28,13 @@ from generator.errors import BuildFailed, DigestError
 from generator.load import ENTRY_SUFFIXES, SourceFile, walk_files
 from generator.model import Entry, Page, Person, Site, Topic
 from generator.progress import Progress
-from generator.write import WriteStats, check_output_folder, read_manifest
+from generator.write import (
+    Manifest,
+    WriteStats,
+    check_output_folder,
+    parse_manifest,
+    read_manifest,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -37,7 +43,6 @@ if TYPE_CHECKING:
     from generator.depend import TemplateInfo
     from generator.newsroom import Scan, Scanner
     from generator.render import Plan
-    from generator.write import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +175,7 @@ class Builder:
         self._env: jinja2.Environment | None = None  # compiled templates, kept likewise
         self._snapshot: Snapshot | None = None  # the live preview's last site and plan
         self._scanning: tuple[list[Person], list[Topic]] = ([], [])  # registries it used
-        self._written: dict[str, str] = {}  # the manifest the live preview last wrote
-        self._manifest: Manifest | None = None  # the same, encoded, once an edit wrote it
+        self._manifest = Manifest({})  # what the live preview's output holds
 
     @property
     def cache_dir(self) -> Path:
@@ -210,7 +214,10 @@ class Builder:
                 self._index_search(config, out, result, timings)  # a stamp check if current
                 return result
         if write and not self.in_place and self.use_cache and state.snapshot:
-            resumed = self._resume(state, key, inputs, scanned_ns, timings)
+            # A short process that reads a site whole: the collector would walk it
+            # again and again and find nothing to free.
+            with cache.collector_paused():
+                resumed = self._resume(state, key, inputs, scanned_ns, timings)
             if resumed is not None:
                 return resumed
         with _timed(timings, "parse"):
@@ -325,25 +332,6 @@ class Builder:
     ) -> BuildResult | None:
         """In a new process, apply entry edits to the snapshot the last build left on
         disk, as the live preview would; None when they need the full build."""
-        # A short process that holds a site read whole: the collector would walk it
-        # again and again and find nothing to free.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return self._resume_edits(state, key, inputs, scanned_ns, timings)
-        finally:
-            cache.settle_new_objects()
-            if collecting:
-                gc.enable()
-
-    def _resume_edits(
-        self,
-        state: _State,
-        key: str,
-        inputs: _Inputs,
-        scanned_ns: int,
-        timings: dict[str, float],
-    ) -> BuildResult | None:
         from generator import resume
         from generator.delta import NeedsFullBuild
         from generator.render import make_environment
@@ -357,7 +345,8 @@ class Builder:
             others = [f for f in touched if not f.rel.endswith(ENTRY_SUFFIXES)]
             if any(hash_bytes(_read(f)) != state.hashes.get(f.rel) for f in others):
                 return None  # a template, registry or asset changed: the full build
-            if _manifest_hash(out) != state.manifest:
+            manifest = _manifest_bytes(out)
+            if manifest is None or hash_bytes(manifest) != state.manifest:
                 return None  # someone else wrote the output since
             stored = resume.load(self.cache_dir, state.snapshot)
             if stored is None:
@@ -371,7 +360,7 @@ class Builder:
             self._snapshot, self._scanning = stored.snapshot, stored.registries
             if stored.scanner is not None:
                 self._scanner_cache = (self._scans_key, stored.scanner)
-            self._written = read_manifest(out)
+            self._manifest = Manifest(parse_manifest(manifest))
             self._env = make_environment(self.root, config, self._compiled_templates())
         try:
             result = self._build_edits([f.rel for f in entries])
@@ -412,11 +401,9 @@ class Builder:
         from generator.delta import uses_map
 
         self._snapshot = self._snapshot_of(site, config, plan)
-        self._written, self._scanning = dict(written), registries
+        self._scanning = registries
         # Encoded now, so that the first edit does not pay for it (0.2 s at 100,000).
-        from generator.write import Manifest
-
-        self._manifest = Manifest(self._written)
+        self._manifest = Manifest(dict(written))
         self._manifest.encode()
         uses_map(self._snapshot)  # now, so that the first edit finds it made
         # The site stays in memory for edits: keep the collector from walking all of it
@@ -435,7 +422,7 @@ class Builder:
         from generator.newsroom import add_pictures
         from generator.parse import parse_entry
         from generator.workers import render_all
-        from generator.write import Manifest, commit_edits
+        from generator.write import commit_edits
 
         snap, state = self._snapshot, self._state
         assert snap is not None and state is not None
@@ -478,8 +465,6 @@ class Builder:
             add_pictures(stale, config)
             files = render_all(self.root, config, stale, self._env)
         with _timed(timings, "write"), self.write_lock:
-            if self._manifest is None or self._manifest.hashes is not self._written:
-                self._manifest = Manifest(self._written)
             stats = commit_edits(out, files, change.removed, self._manifest)
         self._remember_edits(sources, hashes, edits, change.recheck, change.removed, stats)
         result = BuildResult(snap.site, config, pages=len(stats.hashes), timings=timings, out=out)
@@ -516,7 +501,6 @@ class Builder:
             state.pages[output] = (snap.fingerprints[output], stats.hashes[output])
         for output in removed:
             state.pages.pop(output, None)
-        self._written = stats.hashes
         if stats.manifest_hash:  # else nothing was written, and the manifest stands
             state.manifest = stats.manifest_hash
 
@@ -612,8 +596,7 @@ class Builder:
         files = inputs.all()
         if {f.rel: f.stamp for f in files} != state.stamps:
             return False
-        racy = state.scanned_ns - RACY_NS
-        doubtful = [f for f in files if f.mtime_ns >= racy or f.ctime_ns >= racy]
+        doubtful = [f for f in files if _in_racy_window(f, state)]
         if not doubtful:
             return True
         # Stats this close to the last scan prove nothing: the bytes must. When they are
@@ -800,13 +783,17 @@ def _parsing(config: Config) -> str:
 
 
 def _manifest_hash(out: Path) -> str:
-    from generator.digests import hash_bytes
+    manifest = _manifest_bytes(out)
+    return "missing" if manifest is None else hash_bytes(manifest)
+
+
+def _manifest_bytes(out: Path) -> bytes | None:
     from generator.write import MANIFEST
 
     try:
-        return hash_bytes((out / MANIFEST).read_bytes())
+        return (out / MANIFEST).read_bytes()
     except OSError:
-        return "missing"
+        return None
 
 
 def _scan_inputs(root: Path) -> _Inputs:
@@ -880,15 +867,20 @@ def _touched(inputs: _Inputs, state: _State) -> list[SourceFile] | None:
     files = inputs.all()
     if len(files) != len(state.stamps):
         return None
-    racy = state.scanned_ns - RACY_NS
     touched = []
     for source in files:
         stamp = state.stamps.get(source.rel)
         if stamp is None:
             return None
-        if stamp != source.stamp or source.mtime_ns >= racy or source.ctime_ns >= racy:
+        if stamp != source.stamp or _in_racy_window(source, state):
             touched.append(source)
     return touched
+
+
+def _in_racy_window(source: SourceFile, state: _State) -> bool:
+    """Changed so close to the last scan that equal stats prove nothing (RACY_NS)."""
+    racy = state.scanned_ns - RACY_NS
+    return source.mtime_ns >= racy or source.ctime_ns >= racy
 
 
 def _own_contexts(pages: list[Page]) -> list[Page]:
@@ -903,10 +895,9 @@ def _hash_changed(files: list[SourceFile], state: _State) -> dict[str, str]:
     from generator.digests import hash_bytes
 
     hashes = {}
-    racy = state.scanned_ns - RACY_NS
     for source in files:
         old = state.hashes.get(source.rel)
-        trusted = source.mtime_ns < racy and source.ctime_ns < racy
+        trusted = not _in_racy_window(source, state)
         if old is not None and trusted and state.stamps.get(source.rel) == source.stamp:
             hashes[source.rel] = old
         else:

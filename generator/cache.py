@@ -14,7 +14,8 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -64,7 +65,8 @@ def load(path: Path, read: Reader | None = None) -> Any | None:
                 log.info("discarding cache file %s", path)
                 return None
             handle.seek(start)
-            return _without_collector(read or _unpickle, handle)
+            with collector_paused():
+                return (read or _unpickle)(handle)
     except OSError:
         return None
     except (
@@ -132,13 +134,15 @@ def _unpickle(handle: BinaryIO) -> Any:
     return first[1], found
 
 
-def _without_collector(read: Reader, handle: BinaryIO) -> Any:
-    """Everything unpickled stays alive, so the collector's passes over the growing heap
-    find nothing; at a few thousand entries they cost a third of the read."""
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Keep the collector off while a site is read whole: everything read stays alive,
+    so its passes over the growing heap find nothing (a third of a cache read at a few
+    thousand entries). What was made meanwhile is settled after (see below)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return read(handle)
+        yield
     finally:
         settle_new_objects()
         if enabled:

@@ -83,11 +83,21 @@ def check_output_folder(out: Path, root: Path) -> None:
 def read_manifest(out: Path) -> dict[str, str]:
     """Our previous output: path -> hash. A torn or foreign manifest is discarded, not trusted."""
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return parse_manifest((out / MANIFEST).read_bytes())
+    except OSError:
         return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    if data.get("version") != MANIFEST_VERSION or not isinstance(files, dict):
+
+
+def parse_manifest(raw: bytes) -> dict[str, str]:
+    """A manifest's bytes as read_manifest takes them (for a caller that hashed them)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return {}
+    files = data.get("files")
+    if not isinstance(files, dict):
         return {}
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
@@ -246,7 +256,7 @@ class OutputWriter:
             if nothing:
                 self._tidy()
             elif self.in_place:
-                self._commit_in_place(removed, hashes)
+                self._commit_in_place(removed, _encode_manifest(hashes))
             else:
                 self._commit_staged(hashes)
         except OSError as exc:
@@ -296,13 +306,12 @@ class OutputWriter:
 
     # -- in place ------------------------------------------------------------
 
-    def _commit_in_place(self, removed: list[str], hashes: dict[str, str] | bytes) -> str:
+    def _commit_in_place(self, removed: list[str], manifest: bytes) -> str:
         """Move the waiting files in, then the manifest. A record of the moves, written
         once every file waits whole, lets a build killed between two moves be finished
         by the next one (`recover_interrupted`) instead of leaving a mixed site."""
         self._ready_stage()
-        data = hashes if isinstance(hashes, bytes) else _encode_manifest(hashes)
-        _create(self._stage / MANIFEST, data)
+        _create(self._stage / MANIFEST, manifest)
         moves = [(waiting.name, path) for waiting, path in self._pending]
         moves.append((MANIFEST, MANIFEST))
         # Written straight under its name: a record torn by a kill is not valid JSON
@@ -310,7 +319,7 @@ class OutputWriter:
         _create(self._stage / _COMMIT, json.dumps({"moves": moves, "removed": removed}).encode())
         _finish_moves(self._stage, self.out, moves, removed)
         self._tidy()
-        return hash_bytes(data)
+        return hash_bytes(manifest)
 
     def _tidy(self) -> None:
         if self._made_stage or self.in_place:
@@ -491,14 +500,11 @@ def _encode_manifest(hashes: dict[str, str]) -> bytes:
     return json.dumps({"version": MANIFEST_VERSION, "files": hashes}, sort_keys=True).encode()
 
 
-def _write_manifest(folder: Path, hashes: dict[str, str]) -> str:
-    """Write the manifest; return the hash of its bytes."""
-    data = _encode_manifest(hashes)
+def _write_manifest(folder: Path, hashes: dict[str, str]) -> None:
     tmp = folder / _MANIFEST_TMP
     _clear(tmp)
-    _create(tmp, data)
+    _create(tmp, _encode_manifest(hashes))
     os.replace(tmp, folder / MANIFEST)
-    return hash_bytes(data)
 
 
 def _prune_empty_parents(folder: Path, out: Path) -> None:
