@@ -167,16 +167,22 @@ def test_edits_appear_without_reloading_by_hand(page: Page, served: Served) -> N
     expect(prose).to_contain_text("version 3", timeout=TIMEOUT_MS)
 
 
-def test_the_changed_page_comes_with_the_event(page: Page, served: Served) -> None:
-    """The tab's own page travels with the change event: no request for it, no reload."""
-    open_entry(page, served)
+def edit_and_record_requests(page: Page, served: Served, marker: str) -> list[str]:
+    """Write a new opening paragraph; wait until the tab shows it, not having reloaded;
+    return the URLs the tab asked for meanwhile."""
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
     page.evaluate("() => { window.__beforeReload = true; }")
-
-    served.entry_path.write_text(entry("Opening paragraph, pushed."), encoding="utf-8")
-    expect(page.locator(".prose")).to_contain_text("pushed", timeout=TIMEOUT_MS)
+    served.entry_path.write_text(entry(f"Opening paragraph, {marker}."), encoding="utf-8")
+    expect(page.locator(".prose")).to_contain_text(marker, timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.__beforeReload") is True
+    return asked
+
+
+def test_the_changed_page_comes_with_the_event(page: Page, served: Served) -> None:
+    """The tab's own page travels with the change event: no request for it, no reload."""
+    open_entry(page, served)
+    asked = edit_and_record_requests(page, served, "pushed")
     assert not [url for url in asked if ENTRY_URL in url]
 
 
@@ -187,13 +193,7 @@ def test_a_tab_not_sent_its_page_fetches_it(page: Page, served: Served) -> None:
         lambda route: route.continue_(url=route.request.url.replace("&page=", "&unnamed=")),
     )
     open_entry(page, served)
-    asked: list[str] = []
-    page.on("request", lambda request: asked.append(request.url))
-    page.evaluate("() => { window.__beforeReload = true; }")
-
-    served.entry_path.write_text(entry("Opening paragraph, fetched."), encoding="utf-8")
-    expect(page.locator(".prose")).to_contain_text("fetched", timeout=TIMEOUT_MS)
-    assert page.evaluate("() => window.__beforeReload") is True
+    asked = edit_and_record_requests(page, served, "fetched")
     assert [url for url in asked if url.endswith(ENTRY_URL)]
 
 
