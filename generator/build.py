@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,13 +26,14 @@ from generator import cache
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.digests import hash_bytes
 from generator.errors import BuildFailed, DigestError
-from generator.load import ENTRY_SUFFIXES, SourceFile, walk_files
+from generator.load import ENTRY_SUFFIXES, Links, SourceFile, misplaced_folders, walk_files
 from generator.model import Entry, Page, Person, Site, Topic
 from generator.progress import Progress
 from generator.write import (
     Manifest,
     WriteStats,
     check_output_folder,
+    nearest_existing,
     parse_manifest,
     read_manifest,
 )
@@ -70,6 +72,9 @@ class BuildResult:
     skipped: list[DigestError] = field(default_factory=list)  # --keep-going left these out
     notes: list[tuple[str, int | None, str]] = field(default_factory=list)  # for `check`
     resumed: bool = False  # a new process applied entry edits to the stored snapshot
+    # Entries left out on purpose: dated after now (path, date), oldest first; drafts.
+    held_back: list[tuple[str, datetime]] = field(default_factory=list)
+    drafts_left_out: int = 0
 
     def changed_urls(self) -> list[str]:
         """The URLs whose bytes this build changed or removed, as a browser asks for them."""
@@ -106,6 +111,9 @@ class _State:
     # to the output since it was written, by path: the next edit build replays them.
     snapshot: str = ""
     journal: dict[str, tuple[Entry, Scan]] = field(default_factory=dict)
+    # What the build left out on purpose, for the no-change shortcut to report again.
+    held_back: list[tuple[str, datetime]] = field(default_factory=list)  # as on BuildResult
+    drafts_left_out: int = 0
 
 
 @dataclass
@@ -118,6 +126,8 @@ class _Inputs:
     theme_static: dict[str, SourceFile]  # output path -> theme asset
     site_static: dict[str, SourceFile]  # output path -> file under static/
     config: list[SourceFile]
+    # Links out of the site, unreadable folders and files, folders named as templates.
+    problems: list[DigestError] = field(default_factory=list)
 
     def all(self) -> list[SourceFile]:
         return [
@@ -128,6 +138,20 @@ class _Inputs:
             *self.site_static.values(),
             *self.config,
         ]
+
+    def readable(self, hashes: dict[str, str]) -> _Inputs:
+        """These inputs less the files that could not be read (those `hashes` lacks)."""
+        if len(hashes) == len(self.all()):
+            return self
+        return _Inputs(
+            [f for f in self.entries if f.rel in hashes],
+            [f for f in self.registries if f.rel in hashes],
+            [f for f in self.templates if f.rel in hashes],
+            {k: f for k, f in self.theme_static.items() if f.rel in hashes},
+            {k: f for k, f in self.site_static.items() if f.rel in hashes},
+            [f for f in self.config if f.rel in hashes],
+            self.problems,
+        )
 
 
 class Builder:
@@ -200,20 +224,24 @@ class Builder:
             check_output_folder(out, self.root)
             self._output_folder = out
             scanned_ns = time.time_ns()
-            inputs = _scan_inputs(self.root)
+            inputs = _scan_inputs(self.root, config)
             state = self._load_state()
             key = self._key(config, out)
             # The live preview needs a whole site in memory for its edits: it takes the
             # shortcut only once it has one.
             shortcut = write and not (self.in_place and self._snapshot is None)
+            shortcut = shortcut and not inputs.problems  # the full build reports them
             if shortcut and self._unchanged(state, key, inputs, out, scanned_ns):
                 kept = len(read_manifest(out))
                 result = BuildResult(None, config, pages=kept, timings=timings, out=out)
                 result.warnings = list(state.warnings)
+                result.held_back = list(state.held_back)
+                result.drafts_left_out = state.drafts_left_out
                 result.write = WriteStats(unchanged=kept)
                 self._index_search(config, out, result, timings)  # a stamp check if current
                 return result
-        if write and not self.in_place and self.use_cache and state.snapshot:
+        resumable = write and not self.in_place and self.use_cache and not inputs.problems
+        if resumable and state.snapshot:
             # A short process that reads a site whole: the collector would walk it
             # again and again and find nothing to free.
             with cache.collector_paused():
@@ -221,8 +249,9 @@ class Builder:
             if resumed is not None:
                 return resumed
         with _timed(timings, "parse"):
-            hashes = _hash_changed(inputs.all(), state)
-            errors: list[DigestError] = []
+            errors: list[DigestError] = list(inputs.problems)
+            hashes = _hash_changed(inputs.all(), state, errors)
+            inputs = inputs.readable(hashes)
             people, topics = self._read_registries(inputs.registries, hashes, errors)
             self._load_scans(inputs, hashes, config)
             # New entries are scanned by the workers parsing them (not with broken registries).
@@ -289,6 +318,7 @@ class Builder:
         result = BuildResult(site, config, len(regenerated) + len(keep), timings=timings, out=out)
         result.rendered, result.regenerated = len(stale), regenerated
         result.warnings = list(site.warnings)
+        result.held_back, result.drafts_left_out = list(site.held_back), site.drafts_left_out
         result.skipped = skipped
         result.notes = scan_notes(site.entries, scans)
         if output is not None:
@@ -343,8 +373,11 @@ class Builder:
                 return None
             entries = [f for f in touched if f.rel.endswith(ENTRY_SUFFIXES)]
             others = [f for f in touched if not f.rel.endswith(ENTRY_SUFFIXES)]
-            if any(hash_bytes(_read(f)) != state.hashes.get(f.rel) for f in others):
-                return None  # a template, registry or asset changed: the full build
+            try:
+                if any(hash_bytes(_read(f)) != state.hashes.get(f.rel) for f in others):
+                    return None  # a template, registry or asset changed: the full build
+            except DigestError:
+                return None  # unreadable now: the full build reports it
             manifest = _manifest_bytes(out)
             if manifest is None or hash_bytes(manifest) != state.manifest:
                 return None  # someone else wrote the output since
@@ -434,7 +467,10 @@ class Builder:
             sources = _edited_entries(self.root, changed, state)
             if sources is None:
                 return None
-            data = {s.rel: s.path.read_bytes() for s in sources}
+            try:
+                data = {s.rel: s.path.read_bytes() for s in sources}
+            except OSError:
+                return None  # unreadable or gone: the full build reports it
             hashes = {rel: hash_bytes(raw) for rel, raw in data.items()}
             todo = [s for s in sources if hashes[s.rel] != state.hashes.get(s.rel)]
         with _timed(timings, "parse"):
@@ -470,6 +506,8 @@ class Builder:
         result = BuildResult(snap.site, config, pages=len(stats.hashes), timings=timings, out=out)
         result.rendered, result.regenerated, result.write = len(stale), list(files), stats
         result.warnings = list(snap.site.warnings)
+        result.held_back = list(snap.site.held_back)
+        result.drafts_left_out = snap.site.drafts_left_out
         return result
 
     def _remember_edits(
@@ -519,7 +557,7 @@ class Builder:
     ) -> list[DigestError]:
         """Raise every problem at once, unless told to keep going past broken entries."""
         registry_files = {f.rel for f in registries}
-        fatal = [e for e in errors if not self.keep_going or e.path in registry_files]
+        fatal = [e for e in errors if not self.keep_going or not _skippable(e, registry_files)]
         if fatal or (errors and not self.keep_going):
             raise BuildFailed(errors)
         return list(errors)
@@ -542,6 +580,9 @@ class Builder:
                     entries, people, topics, config, drafts=self.drafts, future=self.future,
                     now=time.time(), scans=scans,
                 )  # fmt: skip
+                too_long = _names_too_long(site, self._output_folder)
+                if too_long:
+                    raise BuildFailed(too_long)
                 return site, skipped
             except BuildFailed as failed:
                 broken = {e.path for e in failed.errors}
@@ -630,6 +671,7 @@ class Builder:
             key, scanned_ns, stamps, hashes, pages, site.warnings, site.next_release, skipped
         )
         self._state.snapshot = snapshot
+        self._state.held_back, self._state.drafts_left_out = site.held_back, site.drafts_left_out
         self._state.manifest = _manifest_hash(self._output_folder)
         self._state.templates = (self._templates_key, self._templates)
         if self.autosave:
@@ -796,23 +838,42 @@ def _manifest_bytes(out: Path) -> bytes | None:
         return None
 
 
-def _scan_inputs(root: Path) -> _Inputs:
-    """Stat every input once: content, registries, templates, theme assets, static, config."""
+def _scan_inputs(root: Path, config: Config) -> _Inputs:
+    """Stat every input once: content, registries, templates, theme assets, static, config.
+
+    Links may lead anywhere inside the site, and a site template also into the theme;
+    out of them only with `allow_outside_links` (see load.Links)."""
     from generator.render import THEME_STATIC, template_dirs, theme_dir
 
-    content = walk_files(root / "content", root)
+    problems: list[DigestError] = []
+    links = Links.inside(root, anywhere=config.allow_outside_links)
+    content = walk_files(root / "content", root, links=links, problems=problems)
     registries = {f"content/{name}" for name in REGISTRIES}
     templates: list[SourceFile] = []
     static: dict[str, SourceFile] = {}  # output path -> source; later folders win
+    theme_files: set[str] = set()
     for folder in reversed(template_dirs(root)):
-        label = "<theme>" if folder == theme_dir() else "templates"
-        for source in walk_files(folder, folder):
-            named = replace(source, rel=f"{label}/{source.rel}")
-            if source.rel.startswith(THEME_STATIC + "/"):
-                static["theme/" + source.rel.split("/", 1)[1]] = named
+        if folder == theme_dir():
+            found = walk_files(folder, folder)  # the installed theme: links inside it only
+            theme_files = {f.rel for f in found}
+            named = [replace(f, rel=f"<theme>/{f.rel}") for f in found]
+            inner = [f.rel for f in found]
+        else:
+            folders: list[str] = []
+            template_links = Links.inside(root, theme_dir(), anywhere=links.anywhere)
+            named = walk_files(folder, root, links=template_links, problems=problems,
+                               folders=folders)  # fmt: skip
+            inner = [f.rel.split("/", 1)[1] for f in named]
+            problems += misplaced_folders(folders, theme_files)
+        for source, rel in zip(named, inner, strict=True):
+            if rel.startswith(THEME_STATIC + "/"):
+                static["theme/" + rel.split("/", 1)[1]] = source
             else:
-                templates.append(named)
-    site_static = {s.rel.split("/", 1)[1]: s for s in walk_files(root / "static", root)}
+                templates.append(source)
+    site_static = {
+        s.rel.split("/", 1)[1]: s
+        for s in walk_files(root / "static", root, links=links, problems=problems)
+    }
     return _Inputs(
         entries=[f for f in content if f.rel.endswith(ENTRY_SUFFIXES)],
         registries=[f for f in content if f.rel in registries],
@@ -820,6 +881,7 @@ def _scan_inputs(root: Path) -> _Inputs:
         theme_static=static,
         site_static=site_static,
         config=_config_file(root),
+        problems=problems,
     )
 
 
@@ -890,8 +952,11 @@ def _own_contexts(pages: list[Page]) -> list[Page]:
     return [replace(p, context=dict(p.context)) if p.kind in pictured else p for p in pages]
 
 
-def _hash_changed(files: list[SourceFile], state: _State) -> dict[str, str]:
-    """Content hashes: reused where the stats match, computed where they do not."""
+def _hash_changed(
+    files: list[SourceFile], state: _State, errors: list[DigestError]
+) -> dict[str, str]:
+    """Content hashes: reused where the stats match, computed where they do not. A file
+    that cannot be read gets no hash and an error in `errors`."""
     from generator.digests import hash_bytes
 
     hashes = {}
@@ -901,15 +966,55 @@ def _hash_changed(files: list[SourceFile], state: _State) -> dict[str, str]:
         if old is not None and trusted and state.stamps.get(source.rel) == source.stamp:
             hashes[source.rel] = old
         else:
-            hashes[source.rel] = hash_bytes(_read(source))
+            try:
+                hashes[source.rel] = hash_bytes(_read(source))
+            except DigestError as exc:
+                errors.append(exc)
     return hashes
 
 
 def _read(source: SourceFile) -> bytes:
+    from generator.load import unreadable
+
     try:
         return source.path.read_bytes()
     except OSError as exc:
-        raise DigestError(f"cannot read the file: {exc.strerror}", source.rel) from exc
+        raise unreadable(exc, source.rel) from exc
+
+
+def _skippable(error: DigestError, registries: set[str]) -> bool:
+    """With --keep-going, a broken entry (or a folder of entries) is left out; a broken
+    or unreadable registry, template, static file or setting stops the build."""
+    path = error.path or ""
+    named = {f"content/{name}" for name in REGISTRIES}  # found or not: an unreadable one
+    return path.startswith("content/") and path not in registries and path not in named
+
+
+def _names_too_long(site: Site, out: Path) -> list[DigestError]:
+    """Pages whose file or folder name the file system would refuse (ENAMETOOLONG), named
+    by the entry or registry that gives the name, before anything is written."""
+    try:
+        limit = os.pathconf(nearest_existing(out), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    errors = []
+    for item in [*site.entries, *site.people, *site.topics]:
+        if len(item.output.encode()) <= limit:  # no part can be longer than the whole
+            continue
+        longest = max(item.output.split("/"), key=lambda part: len(os.fsencode(part)))
+        size = len(os.fsencode(longest))
+        if size > limit:
+            line = item.line_of("slug") if isinstance(item, Entry) else item.line
+            errors.append(
+                DigestError(
+                    f"this gives its page a file name {size} bytes long ({longest[:40]}…), "
+                    f"more than the file system allows ({limit})",
+                    item.path,
+                    line,
+                    "give it a shorter `slug:`",
+                )
+            )
+    return errors
 
 
 def _reusable(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.errors import BuildFailed, DigestError, UsageError
+from generator.errors import BuildFailed, DigestError, UsageError, display_path, shown_under
 
 if TYPE_CHECKING:
     from generator.build import BuildResult
@@ -32,7 +32,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     build.add_argument(
         "--full", action="store_true", help="ignore the build cache and render every page"
     )
-    build.add_argument("--future", action="store_true", help="include entries dated after today")
+    build.add_argument(
+        "--future",
+        action="store_true",
+        help="include entries dated after now (by default each waits for its date and time)",
+    )
     build.add_argument(
         "--keep-going",
         action="store_true",
@@ -126,10 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     except BuildFailed as exc:
         for error in exc.errors:
             print(error.under(_root_arg(args)), file=sys.stderr)
-        print(
-            f"digest: {_plural(len(exc.errors), 'problem')} found; nothing was written",
-            file=sys.stderr,
-        )
+        # `check` never writes, so it must not sound as if a build had failed to.
+        written = "" if args.command == "check" else "; nothing was written"
+        print(f"digest: {_plural(len(exc.errors), 'problem')} found{written}", file=sys.stderr)
         return EXIT_CONTENT
     except DigestError as exc:
         print(exc.under(_root_arg(args)), file=sys.stderr)
@@ -155,9 +158,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             use_cache=not args.full,
             progress=progress,
         )
-    _print_warnings(result.warnings)
+    _print_warnings(result.warnings, root)
     for error in result.skipped:
         print(f"skipped: {error.under(root)}", file=sys.stderr)
+    if result.held_back:
+        print(_held_back(result, root), file=sys.stderr)
     print(_summary(result))
     if args.stats:
         print(f"\n{stats_table(result)}")
@@ -165,16 +170,47 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _summary(result: BuildResult) -> str:
-    """One line that always names written, unchanged, removed and the seconds per stage."""
+    """One line that always names where the site went, files written, unchanged and
+    removed, and the seconds per stage; then what was left out, if anything was."""
     stats = result.write
-    assert stats is not None
+    assert stats is not None and result.out is not None
     stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result.timings.items())
     total = sum(result.timings.values())
     what = "nothing changed" if result.nothing_changed else f"{result.rendered} rendered"
     return (
-        f"{_plural(result.pages, 'file')}: {stats.written} written, {stats.unchanged} unchanged, "
-        f"{stats.removed} removed ({what}) in {total:.2f} s [{stages}]"
+        f"{_plural(result.pages, 'file')} in {display_path(result.out)}: {stats.written} "
+        f"written, {stats.unchanged} unchanged, {stats.removed} removed ({what}) "
+        f"in {total:.2f} s [{stages}]{_left_out(result)}"
     )
+
+
+def _left_out(result: BuildResult) -> str:
+    """`; left out: 2 drafts, 1 scheduled for later, 3 skipped`, or '' when nothing was."""
+    skipped = len({e.path for e in result.skipped})
+    counts = [
+        _plural(result.drafts_left_out, "draft") if result.drafts_left_out else "",
+        f"{len(result.held_back)} scheduled for later" if result.held_back else "",
+        f"{skipped} skipped" if skipped else "",
+    ]
+    shown = [c for c in counts if c]
+    return f"; left out: {', '.join(shown)}" if shown else ""
+
+
+HELD_BACK_SHOWN = 3  # entries named in the held-back line; the rest are counted
+
+
+def _held_back(result: BuildResult, root: Path) -> str:
+    """`1 entry scheduled for later: content/x.md (2025-06-05 08:00)`; for many, the
+    soonest few and how many more, dates in the site's time zone."""
+    tz = result.config.tz
+    named = [
+        f"{DigestError('', path).under(root).location()} ({date.astimezone(tz):%Y-%m-%d %H:%M})"
+        for path, date in result.held_back[:HELD_BACK_SHOWN]
+    ]
+    more = len(result.held_back) - len(named)
+    listed = ", ".join(named) + (f" and {more} more" if more else "")
+    count = _plural(len(result.held_back), "entry", "entries")
+    return f"{count} scheduled for later: {listed}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -184,7 +220,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = _site_root(args.root)
     with terminal_progress(sys.stderr) as progress:
         result = build_site(root, drafts=args.drafts, write=False, progress=progress)
-    _print_warnings(result.warnings)
+    _print_warnings(result.warnings, root)
     for kind, items in (("people", result.site.people), ("topics", result.site.topics)):
         unknown = [i for i in items if not i.registered]
         for item in unknown:
@@ -195,11 +231,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     notes = [*result.notes, *unregistered_notes(result.site.entries, result.site.people)]
     for path, line, note in notes:
         print(f"{DigestError('', path, line).under(root).location()}: note: {note}")
+    if result.held_back:
+        print(_held_back(result, root))
     print(
         f"ok: {_plural(len(result.site.entries), 'entry', 'entries')}, "
         f"{_plural(len(result.site.people), 'person', 'people')}, "
-        f"{_plural(len(result.site.topics), 'topic')}, {_plural(result.pages, 'file')} "
-        "would be written"
+        f"{_plural(len(result.site.topics), 'topic')}; {_plural(result.pages, 'file')} "
+        f"would be written (check writes nothing){_left_out(result)}"
     )
     return EXIT_OK
 
@@ -265,9 +303,10 @@ def _site_root(root: Path) -> Path:
     return root
 
 
-def _print_warnings(warnings: list[str]) -> None:
+def _print_warnings(warnings: list[str], root: Path) -> None:
+    """Warnings with their paths as errors show them: from the user's current folder."""
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {shown_under(warning, root)}", file=sys.stderr)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

@@ -15,6 +15,9 @@ from generator.errors import DigestError
 
 CONFIG_NAME = "digest.toml"
 EDITION_PERIODS = ("day", "week")
+# Upper bounds for the counts: beyond them a list page or a feed is no longer one a
+# reader can use, and a number past 64 bits cannot even be a slice index.
+LIMITS = {"page_size": 1000, "home_editions": 100, "feed_entries": 1000}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Config:
     safe_mode: bool = False
     twitter_site: str = ""
     output: str = "site"
+    allow_outside_links: bool = False  # follow symlinks that lead out of the site
 
     @property
     def base_path(self) -> str:
@@ -126,10 +130,10 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             _key_line(text, "timezone"),
             'use an IANA name such as "UTC", "Europe/London" or "America/New_York"',
         ) from exc
-    for key in ("page_size", "home_editions", "feed_entries"):
-        if getattr(config, key) < 1:
+    for key, most in LIMITS.items():
+        if not 1 <= getattr(config, key) <= most:
             raise DigestError(
-                f"`{key}` must be at least 1",
+                f"`{key}` must be between 1 and {most}, not {getattr(config, key)}",
                 path,
                 _key_line(text, key),
                 f"for example `{key} = {_KEYS[key].default}`",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,6 +40,10 @@ class DigestError(Exception):
             return self
         return DigestError(self.message, root / self.path, self.line, self.hint)
 
+    def notice(self) -> Notice:
+        """This problem as a warning or note: text that keeps its path and line."""
+        return Notice(self.message, self.path, self.line, self.hint)
+
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path or "", self.line or 0, self.message)
 
@@ -56,3 +61,52 @@ class BuildFailed(Exception):
 
 class UsageError(Exception):
     """The command line asks for something impossible (exit code 2)."""
+
+
+class Notice(str):
+    """A warning or note about `path:line`: text like any warning (it is a str), which
+    keeps its path and line so the CLI shows it from the user's folder, as it does errors.
+
+    Paths are relative to the site root, as in DigestError; make located warnings with
+    `DigestError(...).notice()` or `Notice(message, path, line)`.
+    """
+
+    path: str | None
+    line: int | None
+    message: str
+    hint: str | None
+
+    def __new__(
+        cls,
+        message: str,
+        path: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> Notice:
+        text = super().__new__(cls, str(DigestError(message, path, line, hint)))
+        text.path = str(path) if path is not None else None
+        text.line, text.message, text.hint = line, message, hint
+        return text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Notice, (self.message, self.path, self.line, self.hint))
+
+    def under(self, root: Path) -> str:
+        """The text with its path shown from where the user ran the command."""
+        return str(DigestError(self.message, self.path, self.line, self.hint).under(root))
+
+
+def shown_under(text: str, root: Path) -> str:
+    """A warning or note as the user should read it: a Notice with its path from the
+    current folder, like errors; other text as it is."""
+    return text.under(root) if isinstance(text, Notice) else text
+
+
+def display_path(path: Path) -> str:
+    """A folder as a message names it: relative to the current folder when inside it
+    (`site/`), else absolute; with a trailing slash, so it reads as a folder."""
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    inside = absolute == here or absolute.startswith(os.path.join(here, ""))
+    shown = os.path.relpath(absolute, here) if inside else absolute
+    return shown if shown.endswith(os.sep) else shown + os.sep

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from generator.config import Config
-from generator.errors import BuildFailed, DigestError
+from generator.errors import BuildFailed, DigestError, Notice
 from generator.model import Edition, Entry, Person, Site, Topic
 from generator.newsroom import Scan, apply_scan, local_day, mentioned_names
 from generator.slug import slugify
@@ -43,7 +43,11 @@ def build_index(
     errors: list[DigestError] = []
     warnings: list[str] = []
     cutoff = float("inf") if future or now is None else now
-    later = [e.order[0] for e in entries if e.order[0] > cutoff and (drafts or not e.draft)]
+    entries = list(entries)
+    later = sorted(
+        (e for e in entries if e.order[0] > cutoff and (drafts or not e.draft)),
+        key=lambda e: (e.order[0], e.path),
+    )
     # Copies: index links entries to people and pages, and parsed entries are reused.
     shown = sorted(
         (copy(e) for e in entries if (drafts or not e.draft) and e.order[0] <= cutoff),
@@ -71,7 +75,9 @@ def build_index(
     if errors:
         raise BuildFailed(errors)
     return Site(
-        next_release=min(later, default=None),
+        next_release=later[0].order[0] if later else None,
+        held_back=[(e.path, e.date) for e in later],
+        drafts_left_out=0 if drafts else sum(e.draft for e in entries),
         entries=shown,
         people=sorted(all_people, key=lambda p: p.sort_key),
         topics=sorted(all_topics, key=lambda t: t.sort_key),
@@ -191,8 +197,12 @@ def _assign_slugs(
             slug, n = f"{base}-{n}", n + 1
         if slug != base:
             warnings.append(
-                f"{path}:{line}: {item.name!r} and {taken[base].name!r} both slugify to "
-                f"{base!r}; {item.name!r} gets /{section}/{slug}/ — set `slug:` to choose"
+                Notice(
+                    f"{item.name!r} and {taken[base].name!r} both slugify to {base!r}; "
+                    f"{item.name!r} gets /{section}/{slug}/ — set `slug:` to choose",
+                    path,
+                    line,
+                )
             )
         item.slug = slug
         item.url = f"{config.base_path}{section}/{slug}/"

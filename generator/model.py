@@ -232,6 +232,9 @@ class Site:
     editions: list[Edition]  # newest first
     warnings: list[str] = field(default_factory=list)
     next_release: float | None = None  # when the first held-back future entry is due
+    # Entries dated after the build's "now", as (path, date), soonest first; drafts left out.
+    held_back: list[tuple[str, datetime]] = field(default_factory=list)
+    drafts_left_out: int = 0
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -10,9 +11,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from generator.config import Config
 from generator.errors import DigestError
+from generator.load import Links, unreadable
 from generator.model import Page, Site
 
 if TYPE_CHECKING:
@@ -72,6 +75,53 @@ def template_dirs(root: Path) -> list[Path]:
     return [own, theme_dir()] if own.is_dir() else [theme_dir()]
 
 
+class SiteLoader(jinja2.FileSystemLoader):
+    """Templates from the site's `templates/` first, then the theme; a template file must
+    be UTF-8 and may not be a link out of the site and the theme (load.Links), so a
+    `{% include %}` cannot read `/etc/passwd` into every page."""
+
+    def __init__(self, root: Path, anywhere: bool = False) -> None:
+        super().__init__([str(d) for d in template_dirs(root)])
+        self.root = root
+        self.links = Links.inside(root, theme_dir(), anywhere=anywhere)
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder in self.searchpath:
+            filename = os.path.normpath(os.path.join(folder, *pieces))
+            if os.path.isfile(filename):
+                break
+        else:
+            raise jinja2.TemplateNotFound(template)
+        shown = _shown_path(filename, self.root)
+        real = os.path.realpath(filename)
+        if not self.links.allows(real):
+            raise self.links.refusal(shown or filename, real)
+        try:
+            with open(filename, "rb") as handle:
+                data = handle.read()
+            mtime = os.path.getmtime(filename)
+        except OSError as exc:
+            raise unreadable(exc, shown or filename) from exc
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DigestError(
+                "this template is not valid UTF-8", shown, line, "save it as UTF-8 in your editor"
+            ) from exc
+
+        def uptodate() -> bool:
+            try:
+                return os.path.getmtime(filename) == mtime
+            except OSError:
+                return False
+
+        return text, filename, uptodate
+
+
 def make_environment(
     root: Path, config: Config, compiled: Path | None = None
 ) -> jinja2.Environment:
@@ -80,7 +130,7 @@ def make_environment(
     cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None
     env = jinja2.Environment(
         bytecode_cache=cache,
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
+        loader=SiteLoader(root, config.allow_outside_links),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         trim_blocks=True,
@@ -191,9 +241,13 @@ def _template_frame(tb: TracebackType | None, root: Path) -> tuple[str | None, i
 
 
 def _shown_path(filename: str | None, root: Path) -> str | None:
+    """A template's path relative to the site root when inside it, else as it is.
+
+    Both sides are normalised as Jinja normalises template file names, so a ROOT given as
+    `../a/../site` does not show the root twice once the CLI puts it in front again."""
     if filename is None:
         return None
-    try:
-        return os.path.relpath(filename, root) if Path(filename).is_relative_to(root) else filename
-    except ValueError:
-        return filename
+    name, base = os.path.normpath(os.path.abspath(filename)), os.path.abspath(root)
+    if name.startswith(os.path.join(base, "")):
+        return os.path.relpath(name, base)
+    return filename

@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import ctypes.util
+import errno
 import json
 import logging
 import os
@@ -43,7 +44,7 @@ from types import TracebackType
 from typing import NamedTuple
 
 from generator.digests import hash_bytes
-from generator.errors import DigestError
+from generator.errors import DigestError, display_path
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,22 @@ class WriteStats:
     manifest_hash: str = ""  # of the manifest file's bytes, when this commit wrote one
 
 
-def check_output_folder(out: Path, root: Path) -> None:
-    """Refuse an output folder whose replacement would wipe the site's own sources."""
+def check_output_folder(out: Path, root: Path, default: str = "site") -> None:
+    """Refuse an output folder whose replacement would wipe the site's own sources or a
+    file, or that lies inside another output folder of the site (`default`, relative to
+    the root, is where a build writes unless told otherwise)."""
+    shown = display_path(out)
+    existing = nearest_existing(out)
+    if not existing.is_dir():  # a file, or a file where a parent folder should be
+        what = (
+            "is a file, not a folder"
+            if existing == Path(os.path.abspath(out))
+            else f"cannot be made: {display_path(existing).rstrip(os.sep)} is a file"
+        )
+        raise DigestError(
+            f"the output folder {shown.rstrip(os.sep)} {what}",
+            hint="name a folder (a new one is fine); digest never replaces a file with a site",
+        )
     out, root = out.resolve(), root.resolve()
     for precious in (root, root / "content", root / "templates", root / "static"):
         if precious == out or precious.is_relative_to(out):
@@ -78,6 +93,25 @@ def check_output_folder(out: Path, root: Path) -> None:
                 f"the output folder {out} is inside {precious}",
                 hint="put the output outside content/, templates/ and static/",
             )
+    outer = (root / default).resolve()
+    nested = [p for p in out.parents if p.is_relative_to(root) and p != root]
+    for parent in nested:
+        if parent == outer or (parent / MANIFEST).is_file():
+            kind = "the default output folder" if parent == outer else "which holds a built site"
+            raise DigestError(
+                f"the output folder {shown} is inside {display_path(parent)}, {kind}",
+                hint="a build there would publish and index this site inside that one; "
+                "choose a folder beside it, such as `public`",
+            )
+
+
+def nearest_existing(path: Path) -> Path:
+    """`path` made absolute, or its nearest parent that exists (an output folder may not
+    exist yet; what it will be made in tells what it may be)."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def read_manifest(out: Path) -> dict[str, str]:
@@ -517,9 +551,20 @@ def _prune_empty_parents(folder: Path, out: Path) -> None:
 
 
 def _write_error(exc: OSError, out: Path) -> DigestError:
+    # The OS names the file from the current folder, not from the site root as error
+    # paths are: made absolute, the CLI does not put the root in front of it again.
+    where = os.path.abspath(exc.filename or out)
+    if exc.errno == errno.ENAMETOOLONG:
+        return DigestError(
+            "cannot write the output folder: a file name in this path is longer than the "
+            "file system allows (usually 255 bytes a name)",
+            where,
+            hint="give the entry, person or topic a shorter `slug:`, or write the output "
+            "to a folder with a shorter path; the old site is untouched",
+        )
     return DigestError(
         f"cannot write the output folder: {exc.strerror or exc}",
-        exc.filename or out,
+        where,
         hint="check free disk space and that you may write there; the old site is untouched",
     )
 

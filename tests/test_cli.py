@@ -160,8 +160,9 @@ def test_keep_going_builds_the_rest_and_lists_what_it_skipped(
 
 
 SUMMARY = re.compile(
-    r"(\d+) files?: (\d+) written, (\d+) unchanged, (\d+) removed "
-    r"\((nothing changed|\d+ rendered)\) in \d+\.\d\d s \[(\w+ \d+\.\d\d(, )?)+\]"
+    r"(\d+) files? in (\S+/): (\d+) written, (\d+) unchanged, (\d+) removed "
+    r"\((nothing changed|\d+ rendered)\) in \d+\.\d\d s \[((?:\w+ \d+\.\d\d(?:, )?)+)\]"
+    r"(?:; left out: (.+))?"
 )
 
 
@@ -170,10 +171,10 @@ def summary_of(out: str) -> dict[str, str]:
     last = out.rstrip("\n").splitlines()[-1]
     match = SUMMARY.fullmatch(last)
     assert match, last
-    stages = dict(s.split() for s in last.split("[", 1)[1].rstrip("]").split(", "))
-    files, written, unchanged, removed, what = match.groups()[:5]
+    files, where, written, unchanged, removed, what, stages, left_out = match.groups()
+    timings = dict(s.split() for s in stages.split(", "))
     fields = {"files": files, "written": written, "unchanged": unchanged, "removed": removed}
-    return {**fields, "what": what, **stages}
+    return {**fields, "what": what, "where": where, "left out": left_out or "", **timings}
 
 
 def test_the_summary_line_names_written_unchanged_removed_and_each_stage(
@@ -257,3 +258,219 @@ def test_on_a_terminal_the_line_is_cleared_before_messages_and_the_summary(
     line, messages = terminal.getvalue().rsplit(CLEAR_LINE, 1)
     assert f"{CLEAR_LINE}render" in line and messages.startswith("skipped: ")
     summary_of(capsys.readouterr().out)
+
+
+# -- what a build says: where the site went, what it left out, paths as errors show them --
+
+
+def in_hours(hours: float) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_summary_says_where_the_site_went(
+    write_tree: WriteTree,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = write_tree({"content/a.md": entry_text("One")})
+    monkeypatch.chdir(root)
+    assert main(["build", "--no-search"]) == 0
+    assert summary_of(capsys.readouterr().out)["where"] == "site/"
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "out"
+    assert main(["build", "--no-search", "-o", str(elsewhere)]) == 0
+    assert summary_of(capsys.readouterr().out)["where"] == f"{elsewhere}/"
+    monkeypatch.chdir(root / "content")
+    assert main(["build", "..", "--no-search"]) == 0
+    assert summary_of(capsys.readouterr().out)["where"] == f"{root}/site/"
+
+
+def test_the_summary_counts_drafts_entries_held_back_and_files_skipped(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree(
+        {
+            "content/a.md": entry_text("One"),
+            "content/d1.md": entry_text("Draft 1", draft="true"),
+            "content/d2.md": entry_text("Draft 2", draft="true"),
+            "content/soon.md": entry_text("Soon", in_hours(0.5)),
+            "content/bad.md": "no front matter",
+        }
+    )
+    monkeypatch.chdir(root)
+    assert main(["build", "--no-search", "--keep-going"]) == 0
+    out, err = capsys.readouterr()
+    assert summary_of(out)["left out"] == "2 drafts, 1 scheduled for later, 1 skipped"
+    assert "skipped: content/bad.md:1: no front matter found" in err
+    assert main(["build", "--no-search", "--keep-going", "--drafts", "--future"]) == 0
+    assert summary_of(capsys.readouterr().out)["left out"] == "1 skipped"
+    (root / "content/bad.md").unlink()
+    assert main(["build", "--no-search", "--drafts", "--future"]) == 0
+    assert summary_of(capsys.readouterr().out)["left out"] == ""
+
+
+def test_entries_dated_later_today_are_named_not_dropped_in_silence(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    soon = in_hours(0.25)
+    root = write_tree({"content/a.md": entry_text("One"), "content/x.md": entry_text("X", soon)})
+    shown = f"{soon[:10]} {soon[11:16]}"  # the site's zone is UTC
+    other = root.parent / "elsewhere"
+    other.mkdir()
+    monkeypatch.chdir(other)
+    assert main(["build", "../" + root.name, "--no-search"]) == 0
+    expected = f"1 entry scheduled for later: ../{root.name}/content/x.md ({shown})\n"
+    assert capsys.readouterr().err == expected
+    assert main(["build", "../" + root.name, "--no-search"]) == 0  # the no-change shortcut
+    assert capsys.readouterr().err == expected
+    assert main(["check", "../" + root.name]) == 0
+    out = capsys.readouterr().out
+    assert expected in out and "left out: 1 scheduled for later" in out
+    assert main(["build", "../" + root.name, "--no-search", "--future"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_many_entries_held_back_are_counted_and_the_soonest_named(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"content/f{i}.md": entry_text(f"F{i}", in_hours(10 + i)) for i in range(5)}
+    root = write_tree({"content/a.md": entry_text("One"), **files})
+    monkeypatch.chdir(root)
+    assert main(["build", "--no-search"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("5 entries scheduled for later: content/f0.md (")
+    assert "content/f2.md (" in err and "content/f3.md" not in err
+    assert err.endswith(" and 2 more\n")
+
+
+def test_future_help_says_after_now_not_after_today(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "after now" in help_text and "after today" not in help_text
+
+
+def test_check_says_it_writes_nothing_and_does_not_sound_like_a_failed_build(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({"content/a.md": entry_text("One")})
+    assert main(["check", str(root)]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert re.fullmatch(
+        r"ok: 1 entry, 0 people, 0 topics; \d+ files would be written \(check writes nothing\)",
+        last,
+    )
+    (root / "content/b.md").write_text("no front matter")
+    assert main(["check", str(root)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == "digest: 1 problem found"
+    assert main(["build", str(root)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "digest: 1 problem found; nothing was written"
+    )
+
+
+def test_warnings_show_paths_from_the_current_folder_as_errors_do(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree(
+        {
+            "site-root/content/a.md": entry_text("A", people="[José Álvarez]"),
+            "site-root/content/b.md": entry_text("B", date="2025-06-03", people="[Jose Alvarez]"),
+            "site-root/content/c.md": "no front matter",
+        }
+    )
+    monkeypatch.chdir(root)
+    assert main(["build", "site-root", "--no-search", "--keep-going"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: site-root/content/a.md:4: 'José Álvarez' and 'Jose Alvarez'" in err
+    assert "skipped: site-root/content/c.md:1:" in err
+    assert main(["check", "site-root"]) == 1  # c.md is broken: no warnings, the error
+    (root / "site-root/content/c.md").unlink()
+    assert main(["check", "site-root"]) == 0
+    assert "warning: site-root/content/a.md:4:" in capsys.readouterr().err
+
+
+def test_a_root_with_dot_dot_is_not_shown_twice_in_template_errors(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree(
+        {
+            "site-root/content/a.md": entry_text("A"),
+            "site-root/templates/entry.html": "{{ nope }}\n",
+            "other/x": "",
+        }
+    )
+    monkeypatch.chdir(root / "other")
+    for given in ["../site-root", "../other/../site-root", "./../site-root/"]:
+        assert main(["check", given]) == 1
+        first = capsys.readouterr().err.splitlines()[0]
+        shown = str(Path(given) / "templates/entry.html")
+        assert first.startswith(f"{shown}:1: 'nope' is undefined"), (given, first)
+    monkeypatch.chdir(root / "site-root" / "templates")
+    assert main(["check", ".."]) == 1
+    assert capsys.readouterr().err.startswith("../templates/entry.html:1: 'nope'")
+
+
+def test_an_output_that_names_a_file_is_refused_and_the_file_kept(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree({"content/a.md": entry_text("One"), "notes.txt": "keep me"})
+    monkeypatch.chdir(root)
+    assert main(["build", "-o", "notes.txt"]) == 1
+    assert capsys.readouterr().err == (
+        "the output folder notes.txt is a file, not a folder — name a folder (a new one is "
+        "fine); digest never replaces a file with a site\n"
+    )
+    assert (root / "notes.txt").read_text() == "keep me"
+
+
+def test_output_inside_the_default_output_folder_is_refused(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree({"content/a.md": entry_text("One"), "digest.toml": 'output = "site/sub"\n'})
+    monkeypatch.chdir(root)
+    assert main(["build"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "the output folder site/sub/ is inside site/, the default output folder — "
+    )
+    assert not (root / "site").exists()
+
+
+def test_a_name_too_long_for_the_file_system_is_named_not_called_a_full_disk(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree(
+        {"content/a.md": entry_text("One"), "content/long.md": entry_text("L", slug="x" * 300)}
+    )
+    monkeypatch.chdir(root)
+    for command in (["check"], ["build"]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(
+            "content/long.md:4: this gives its page a file name 300 bytes long (xxxx"
+        ), err
+        assert "— give it a shorter `slug:`" in err and "disk space" not in err
+    assert main(["build", "--keep-going", "--no-search"]) == 0
+    assert "left out: 1 skipped" in capsys.readouterr().out
+
+
+def test_a_relative_root_is_not_shown_twice_in_write_errors(
+    write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from generator import write
+
+    root = write_tree({"site-root/content/a.md": entry_text("A")})
+    monkeypatch.chdir(root)
+
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(write, "_create", full_disk)
+    assert main(["build", "site-root", "--no-search"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{root}/site-root/.site.digest-spare/"), err
+    assert "site-root/site-root" not in err

@@ -161,12 +161,29 @@ def test_bad_timezone(write_tree: WriteTree, zone: str) -> None:
     assert "Europe/London" in error.hint
 
 
-@pytest.mark.parametrize("key", ["page_size", "home_editions"])
+@pytest.mark.parametrize("key", ["page_size", "home_editions", "feed_entries"])
 @pytest.mark.parametrize("value", [0, -1])
 def test_counts_must_be_positive(write_tree: WriteTree, key: str, value: int) -> None:
     error = load_error(write_tree, f'title = "x"\n{key} = {value}\n')
-    assert f"`{key}` must be at least 1" in error.message
+    assert f"`{key}` must be between 1 and " in error.message
     assert error.line == 2
+
+
+@pytest.mark.parametrize(
+    ("key", "most"), [("page_size", 1000), ("home_editions", 100), ("feed_entries", 1000)]
+)
+@pytest.mark.parametrize("excess", [1, 10**20])
+def test_absurd_counts_are_refused(write_tree: WriteTree, key: str, most: int, excess: int) -> None:
+    value = most + excess
+    error = load_error(write_tree, f'title = "x"\n{key} = {value}\n')
+    assert error.message == f"`{key}` must be between 1 and {most}, not {value}"
+    assert error.line == 2
+    assert getattr(load(write_tree, f"{key} = {most}\n"), key) == most
+
+
+def test_links_out_of_the_site_are_refused_by_default(write_tree: WriteTree) -> None:
+    assert Config().allow_outside_links is False
+    assert load(write_tree, "allow_outside_links = true\n").allow_outside_links is True
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/", "https:///news", "javascript:alert(1)"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -54,9 +55,25 @@ class EditSequence(RuleBasedStateMachine):
             self._write_entry(self._new_name(), "First", DATES[0], ["Ada"], ["Computing"])
         self.live = Builder(self.root, self.root / "site", in_place=True, search=False)
         self.live.build()
+        # Files outside the site that links lead to (refused unless allow_outside_links).
+        self.outside = Path(tempfile.mkdtemp(prefix="digest-incr-outside-"))
+        self.settings = {"title": "One", "allow": False}
+        self._write_outside("a")
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.outside, ignore_errors=True)
+
+    def _write_outside(self, marker: str) -> None:
+        (self.outside / "entry.md").write_text(entry_text(f"Linked {marker}", DATES[1]))
+        (self.outside / "404.html").write_text(f'{{% extends "base.html" %}}{marker}\n')
+        (self.outside / "extra.txt").write_text(marker)
+
+    def _write_settings(self) -> None:
+        allow = "true" if self.settings["allow"] else "false"
+        text = f'title = "{self.settings["title"]}"\nallow_outside_links = {allow}\n'
+        (self.root / "digest.toml").write_text(text)
+        self.touched.append("digest.toml")
 
     def _new_name(self) -> str:
         self.counter += 1
@@ -141,8 +158,38 @@ class EditSequence(RuleBasedStateMachine):
 
     @rule(title=st.sampled_from(["One", "Two"]))
     def edit_config(self, title) -> None:
-        (self.root / "digest.toml").write_text(f'title = "{title}"\n')
-        self.touched.append("digest.toml")
+        self.settings["title"] = title
+        self._write_settings()
+
+    @rule(allow=st.booleans())
+    def allow_outside_links(self, allow) -> None:
+        self.settings["allow"] = allow
+        self._write_settings()
+
+    @rule(
+        link=st.sampled_from(
+            [
+                ("content/linked.md", "entry.md"),
+                ("templates/404.html", "404.html"),
+                ("static/linked.txt", "extra.txt"),
+            ]
+        ),
+        present=st.booleans(),
+    )
+    def link_outside(self, link, present) -> None:
+        rel, target = link
+        path = self.root / rel
+        if path.is_symlink():
+            path.unlink()
+        if present:
+            path.parent.mkdir(exist_ok=True)
+            os.symlink(self.outside / target, path)
+        self.touched.append(rel)
+
+    @rule(marker=st.sampled_from(["a", "b"]))
+    def edit_outside(self, marker) -> None:
+        self._write_outside(marker)  # a watcher would not see it: say the links changed
+        self.touched += ["content/linked.md", "templates/404.html", "static/linked.txt"]
 
     @rule(data=st.sampled_from([b"a", b"b", None]))
     def edit_static(self, data) -> None:

@@ -1,4 +1,5 @@
-"""find_entries and walk_files: editors' temp files skipped, symlinks kept inside the root."""
+"""find_entries and walk_files: editors' temp files skipped; links out of the site and
+unreadable folders are problems named by their path, never skipped in silence."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import find_entries, is_ignored_name, walk_files
+from generator.errors import BuildFailed, DigestError
+from generator.load import Links, find_entries, is_ignored_name, misplaced_folders, walk_files
 from tests.conftest import WriteTree
 
 TEMP_NAMES = [
@@ -115,18 +117,137 @@ def test_walk_files_lists_every_kept_file(write_tree: WriteTree) -> None:
     assert sorted(found) == ["static/css/site.css", "static/logo.png"]
 
 
-def test_symlinked_file_outside_root_is_skipped(write_tree: WriteTree) -> None:
+def outside_problems(site: Path) -> tuple[list[str], list[DigestError]]:
+    problems: list[DigestError] = []
+    return [f.rel for f in find_entries(site, problems)], problems
+
+
+def test_symlinked_file_outside_root_is_refused_by_path(write_tree: WriteTree) -> None:
     root = write_tree({"site/content/a.md": "x", "outside/secret.md": "secret"})
     site = root / "site"
     os.symlink(root / "outside" / "secret.md", site / "content" / "secret.md")
-    assert rels(site) == ["content/a.md"]
+    found, (problem,) = outside_problems(site)
+    assert found == ["content/a.md"]
+    assert problem.path == "content/secret.md"
+    assert f"symbolic link to {root / 'outside' / 'secret.md'}, outside the site" in str(problem)
+    assert "allow_outside_links = true" in str(problem)
+    with pytest.raises(BuildFailed):  # without a list to collect into, it is raised
+        find_entries(site)
 
 
-def test_symlinked_folder_outside_root_is_skipped(write_tree: WriteTree) -> None:
+def test_symlinked_folder_outside_root_is_refused_by_path(write_tree: WriteTree) -> None:
     root = write_tree({"site/content/a.md": "x", "outside/b.md": "x"})
     site = root / "site"
     os.symlink(root / "outside", site / "content" / "linked", target_is_directory=True)
-    assert rels(site) == ["content/a.md"]
+    found, (problem,) = outside_problems(site)
+    assert found == ["content/a.md"] and problem.path == "content/linked"
+
+
+def test_a_content_folder_that_is_a_link_out_is_refused(write_tree: WriteTree) -> None:
+    root = write_tree({"site/digest.toml": "", "outside/b.md": "x"})
+    os.symlink(root / "outside", root / "site" / "content", target_is_directory=True)
+    found, (problem,) = outside_problems(root / "site")
+    assert found == [] and problem.path == "content"
+
+
+def test_links_out_are_followed_when_allowed(write_tree: WriteTree) -> None:
+    root = write_tree({"site/content/a.md": "x", "outside/b.md": "x", "outside/c/d.md": "x"})
+    site = root / "site"
+    os.symlink(root / "outside" / "b.md", site / "content" / "b.md")
+    os.symlink(root / "outside" / "c", site / "content" / "c", target_is_directory=True)
+    problems: list[DigestError] = []
+    links = Links.inside(site, anywhere=True)
+    found = walk_files(site / "content", site, links=links, problems=problems)
+    assert [f.rel for f in found] == ["content/a.md", "content/b.md", "content/c/d.md"]
+    assert problems == []
+
+
+def test_a_second_allowed_root_takes_links_into_it(write_tree: WriteTree) -> None:
+    root = write_tree({"site/templates/a.html": "x", "theme/base.html": "x"})
+    site = root / "site"
+    os.symlink(root / "theme" / "base.html", site / "templates" / "base.html")
+    problems: list[DigestError] = []
+    links = Links.inside(site, root / "theme")
+    found = walk_files(site / "templates", site, links=links, problems=problems)
+    assert [f.rel for f in found] == ["templates/a.html", "templates/base.html"]
+    assert problems == []
+
+
+def unreadable_scandir(monkeypatch: pytest.MonkeyPatch, denied: Path) -> None:
+    """Permission bits do not stop root: refuse the listing of `denied` as the OS would."""
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if Path(path) == denied:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_folder_is_a_problem_not_silence(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree({"content/a.md": "x", "content/sub/b.md": "x", "content/sub/c/d.md": "x"})
+    unreadable_scandir(monkeypatch, root / "content" / "sub")
+    found, (problem,) = outside_problems(root)
+    assert found == ["content/a.md"]
+    assert problem.path == "content/sub"
+    assert "cannot read this folder: Permission denied" in str(problem)
+
+
+def test_a_file_that_cannot_be_stat_ed_is_a_problem(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree({"content/a.md": "x", "content/b.md": "x"})
+    real_scandir = os.scandir
+
+    class Denied:  # a listed file whose stat fails, as in a folder without search (x) bits
+        def __init__(self, entry: os.DirEntry[str]) -> None:
+            self._entry = entry
+            self.name, self.path = entry.name, entry.path
+
+        def is_symlink(self) -> bool:
+            return self._entry.is_symlink()
+
+        def is_dir(self) -> bool:
+            return self._entry.is_dir()
+
+        def stat(self) -> os.stat_result:
+            raise PermissionError(13, "Permission denied", self.path)
+
+    def scandir(path: str) -> list[object]:
+        return [Denied(e) if e.name == "b.md" else e for e in real_scandir(path)]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found, (problem,) = outside_problems(root)
+    assert found == ["content/a.md"] and problem.path == "content/b.md"
+    assert "cannot read this file" in problem.message
+
+
+def test_a_folder_vanishing_mid_walk_is_no_problem(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_tree({"content/a.md": "x", "content/sub/b.md": "x"})
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if Path(path).name == "sub":
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert outside_problems(root) == (["content/a.md"], [])
+
+
+def test_template_folders_named_as_files_are_problems() -> None:
+    folders = ["templates/entry.html", "templates/partials", "templates/mine.xml",
+               "templates/static/img", "templates/static/style.css"]  # fmt: skip
+    theme = {"entry.html", "partials/card.html", "static/style.css"}
+    problems = {p.path: p.message for p in misplaced_folders(folders, theme)}
+    assert set(problems) == {"templates/entry.html", "templates/mine.xml",
+                             "templates/static/style.css"}  # fmt: skip
+    assert "the theme's own entry.html is used instead" in problems["templates/entry.html"]
 
 
 def test_symlink_inside_root_is_followed(write_tree: WriteTree) -> None:

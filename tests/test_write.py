@@ -139,6 +139,34 @@ def test_normal_output_folder_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     check_output_folder(tmp_path / "site", tmp_path)
     check_output_folder(tmp_path.parent / "elsewhere", tmp_path)
+    check_output_folder(tmp_path / "public" / "news", tmp_path)
+
+
+def test_an_output_that_names_a_file_is_refused_and_the_file_kept(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    with pytest.raises(DigestError, match=r"notes\.txt is a file, not a folder"):
+        check_output_folder(notes, tmp_path)
+    with pytest.raises(DigestError, match=r"cannot be made: .*notes\.txt is a file"):
+        check_output_folder(notes / "site", tmp_path)
+    assert notes.read_text() == "mine"
+
+
+@pytest.mark.parametrize("relative", ["site/sub", "site/a/b"])
+def test_an_output_inside_the_default_output_folder_is_refused(
+    tmp_path: Path, relative: str
+) -> None:
+    (tmp_path / "content").mkdir()
+    with pytest.raises(DigestError, match=r"inside .*site/, the default output folder"):
+        check_output_folder(tmp_path / relative, tmp_path)
+
+
+def test_an_output_inside_another_built_site_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    commit_site(tmp_path / "public", {"index.html": b"x"})
+    with pytest.raises(DigestError, match=r"inside .*public/, which holds a built site"):
+        check_output_folder(tmp_path / "public" / "news", tmp_path)
 
 
 # -- the spare: the previous site, kept beside the output for the next build ----------
@@ -353,3 +381,15 @@ def test_manifest_pieces_encode_as_json_does(start: dict, edits: list) -> None:
     assert manifest.hashes == expected
     encoded = json.dumps({"version": 1, "files": expected}, sort_keys=True).encode()
     assert manifest.encode() == encoded
+
+
+def test_a_name_too_long_is_reported_as_such_not_as_a_full_disk(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    commit_site(out, {"index.html": b"old"})
+    with pytest.raises(DigestError) as raised:
+        commit_site(out, {"index.html": b"new", f"{'x' * 300}/index.html": b"x"})
+    error = raised.value
+    assert "longer than the file system allows" in error.message
+    assert error.hint is not None and "shorter `slug:`" in error.hint
+    assert "disk space" not in str(error)
+    assert (out / "index.html").read_bytes() == b"old"
