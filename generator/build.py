@@ -265,10 +265,11 @@ class Builder:
             # Pages go to disk (beside the site, not into it) as each chunk is rendered;
             # only their paths are kept. An error drops what was written; the site stays.
             output = open_output(out, in_place=self.in_place) if write else None
+            count = self.progress.counter(len(stale))
+            chunks = render_pages(self.root, config, stale, self._env, on_chunk=count)
             try:
                 regenerated: list[str] = []
-                count = self.progress.counter(len(stale))
-                for chunk in render_pages(self.root, config, stale, self._env, on_chunk=count):
+                for chunk in chunks:
                     for path, data, digest in chunk:
                         if output is not None:
                             output.put(path, data, digest)
@@ -281,6 +282,7 @@ class Builder:
                         output.put(target, _read(source))
                     regenerated.append(target)
             except BaseException:
+                chunks.close()  # the workers stop now, not when the error is forgotten
                 if output is not None:
                     output.abort()
                 raise

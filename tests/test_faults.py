@@ -273,3 +273,157 @@ def test_build_killed_while_moving_edits_in_is_finished_next_time(
     assert not (tmp_path / ".out.digest-stage").exists()
     build_site(root, out, search=False)
     assert tree(out) == clean
+
+
+# -- processes: workers end with the build, Ctrl-C ends it at once -------------------------
+
+
+def slow_site(root: Path, entries: int = 500) -> None:
+    """A site big enough for the worker pool, whose entry pages take a second each."""
+    from generator.render import theme_dir
+
+    make_site(root, entries, "SLOW")
+    theme = (theme_dir() / "entry.html").read_text()
+    slow = "{% block og_type %}{% for i in range(25000000) %}{% endfor %}article{% endblock %}"
+    assert "{% block og_type %}article{% endblock %}" in theme
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/entry.html").write_text(
+        theme.replace("{% block og_type %}article{% endblock %}", slow)
+    )
+
+
+def proc_stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a process, or None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()  # the name in parentheses may hold spaces
+    return int(fields[1]), fields[0]
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (proc_stat(int(entry.name)) or (0, ""))[0] == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie holds no files and runs no code)."""
+    found = proc_stat(pid)
+    return found is not None and found[1] != "Z"
+
+
+def ours(marker: str) -> set[int]:
+    """Live processes whose command line names `marker` (forked workers keep their
+    parent's command line)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and marker.encode() in cmdline and running(int(entry.name)):
+            found.add(int(entry.name))
+    return found
+
+
+def wait_for_workers(process: subprocess.Popen[bytes], at_least: int = 1) -> set[int]:
+    """The worker processes of a running build, once it has some."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the build ended before it used its workers"
+        children = {pid for pid in children_of(process.pid) if running(pid)}
+        if len(children) >= at_least:
+            return children
+        time.sleep(0.05)
+    raise AssertionError("the build never started its worker processes")
+
+
+def assert_all_gone(pids: set[int], marker: str) -> None:
+    deadline = time.monotonic() + 20  # the target is 2 s; this only says "they end"
+    while time.monotonic() < deadline and ({p for p in pids if running(p)} or ours(marker)):
+        time.sleep(0.05)
+    assert not {p for p in pids if running(p)}, "a worker outlived its build"
+    assert not ours(marker), "a process of the build is still running"
+
+
+def assert_output_ends(process: subprocess.Popen[bytes]) -> bytes:
+    """Read the build's stdout and stderr to their end, as `digest build | tee log` does:
+    the end comes only once no process holds them. Return stderr."""
+    import threading
+
+    read: dict[str, bytes] = {}
+
+    def drain(name: str, stream: object) -> None:
+        read[name] = stream.read()  # type: ignore[attr-defined]
+
+    readers = [
+        threading.Thread(target=drain, args=(name, stream), daemon=True)
+        for name, stream in (("out", process.stdout), ("err", process.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(timeout=20)
+    assert not any(r.is_alive() for r in readers), "something still holds the build's output"
+    return read["err"]
+
+
+@pytest.mark.parametrize("command", ["build", "serve"])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "sigterm"])
+def test_workers_end_with_their_build(tmp_path: Path, command: str, how: signal.Signals) -> None:
+    """Kill the main process only (the OOM killer, a CI timeout, systemd's KillMode=process):
+    its forked workers end with it and let go of its output."""
+    root = tmp_path / f"r{uuid.uuid4().hex[:8]}"
+    slow_site(root)
+    extra = ["--port", "0"] if command == "serve" else ["--no-search"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", command, str(root), *extra],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        workers = wait_for_workers(process)
+        process.send_signal(how)
+        process.wait(timeout=60)
+        assert_all_gone(workers, root.name)
+        assert_output_ends(process)
+    finally:
+        for pid in ours(root.name):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("group", [True, False], ids=["process-group", "main-only"])
+def test_ctrl_c_during_slow_pages_ends_the_build_at_once(tmp_path: Path, group: bool) -> None:
+    """Ctrl-C reaches every process of the group (a terminal) or only the main one; either
+    way the build ends with code 130, no worker left, and the old site in place."""
+    root = tmp_path / f"r{uuid.uuid4().hex[:8]}"
+    make_site(root, 500, "OLD")
+    build_site(root, search=False)
+    old = tree(root / "site")
+    slow_site(root)  # the entries are cached: only the entry pages are rendered, slowly
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "build", str(root), "--no-search"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        workers = wait_for_workers(process)
+        time.sleep(0.5)  # well into its first pages
+        if group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            os.kill(process.pid, signal.SIGINT)
+        try:
+            code = process.wait(timeout=20)  # the target is 2 s
+        except subprocess.TimeoutExpired:
+            raise AssertionError("the build did not end after Ctrl-C") from None
+        err = assert_output_ends(process).decode()
+        assert code == 130, err
+        assert "interrupted" in err and "Traceback" not in err, err
+        assert_all_gone(workers, root.name)
+        assert tree(root / "site") == old
+    finally:
+        for pid in ours(root.name):
+            os.kill(pid, signal.SIGKILL)
