@@ -187,7 +187,20 @@ class Builder:
         `changed` names the files a watcher saw change (relative to the root): when they
         are all edits of existing entries that move nothing, the live preview applies
         them to the last build instead of building everything again (see delta.py).
+        One build at a time writes a site (see `_lock`).
         """
+        with self._lock(write):
+            return self._build(write=write, changed=changed)
+
+    def _lock(self, write: bool = True) -> AbstractContextManager[object]:
+        """The site's build lock, which covers its cache and output: the live preview
+        waits for as long as another build takes, `digest build` for cache.LOCK_WAIT
+        seconds before it stops with the other's pid."""
+        if not write:
+            return nullcontext()
+        return cache.build_lock(self.cache_dir, wait=None if self.in_place else cache.LOCK_WAIT)
+
+    def _build(self, *, write: bool, changed: Iterable[str] | None) -> BuildResult:
         if changed is not None and write and self._snapshot is not None:
             edited = self._build_edits(list(changed))
             if edited is not None:
@@ -384,7 +397,7 @@ class Builder:
             )
             state.journal = {}
         if self.autosave:
-            self.save()
+            self._save()
         for stage, seconds in timings.items():
             result.timings[stage] = result.timings.get(stage, 0.0) + seconds
         self._index_search(config, out, result, result.timings)
@@ -635,10 +648,16 @@ class Builder:
         self._state.manifest = _manifest_hash(self._output_folder)
         self._state.templates = (self._templates_key, self._templates)
         if self.autosave:
-            self.save()
+            self._save()
 
     def save(self) -> None:
         """Write what this builder knows to `.digest-cache/` for the next process."""
+        if self.use_cache and self._state is not None:
+            with self._lock():
+                self._save()
+
+    def _save(self) -> None:
+        """`save`, for a build that holds the lock already."""
         if not self.use_cache or self._state is None:
             return
         cache.save(self.cache_dir / STATE_FILE, self._state)

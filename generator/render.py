@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from generator.cache import template_cache
 from generator.config import Config
 from generator.errors import DigestError
 from generator.model import Page, Site
@@ -77,7 +78,7 @@ def make_environment(
 ) -> jinja2.Environment:
     """One environment per build: templates compile once and are cached by Jinja, and
     in `compiled` (a cache folder) for the next process, which then skips compiling."""
-    cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None
+    cache = template_cache(compiled) if compiled is not None else None
     env = jinja2.Environment(
         bytecode_cache=cache,
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(root)]),
