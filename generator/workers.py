@@ -337,6 +337,8 @@ def die_with_parent(parent: int, *, watch: bool = True) -> None:
     have a thread watch for it.
 
     Checked again once set: a parent that died just before would never send the signal.
+    The kernel sends it when the forking thread ends, not the process: a pool never
+    outlives the call (and so the thread) that made it.
     """
     if _prctl is not None and _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
         if os.getppid() != parent:
