@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -211,7 +211,20 @@ class Builder:
         `changed` names the files a watcher saw change (relative to the root): when they
         are all edits of existing entries that move nothing, the live preview applies
         them to the last build instead of building everything again (see delta.py).
+        One build at a time writes a site (see `_lock`).
         """
+        with self._lock(write):
+            return self._build(write=write, changed=changed)
+
+    def _lock(self, write: bool = True) -> AbstractContextManager[object]:
+        """The site's build lock, which covers its cache and output: the live preview
+        waits for as long as another build takes, `digest build` for cache.LOCK_WAIT
+        seconds before it stops with the other's pid."""
+        if not write:
+            return nullcontext()
+        return cache.build_lock(self.cache_dir, wait=None if self.in_place else cache.LOCK_WAIT)
+
+    def _build(self, *, write: bool, changed: Iterable[str] | None) -> BuildResult:
         if changed is not None and write and self._snapshot is not None:
             edited = self._build_edits(list(changed))
             if edited is not None:
@@ -293,11 +306,13 @@ class Builder:
             add_pictures(stale, config)  # drawn for the pages being rendered only
             # Pages go to disk (beside the site, not into it) as each chunk is rendered;
             # only their paths are kept. An error drops what was written; the site stays.
-            output = open_output(out, in_place=self.in_place) if write else None
+            step = self._search_step(config, out, timings) if write else None
+            output = open_output(out, in_place=self.in_place and step is None) if write else None
+            count = self.progress.counter(len(stale))
+            chunks = render_pages(self.root, config, stale, self._env, on_chunk=count)
             try:
                 regenerated: list[str] = []
-                count = self.progress.counter(len(stale))
-                for chunk in render_pages(self.root, config, stale, self._env, on_chunk=count):
+                for chunk in chunks:
                     for path, data, digest in chunk:
                         if output is not None:
                             output.put(path, data, digest)
@@ -310,6 +325,7 @@ class Builder:
                         output.put(target, _read(source))
                     regenerated.append(target)
             except BaseException:
+                chunks.close()  # the workers stop now, not when the error is forgotten
                 if output is not None:
                     output.abort()
                 raise
@@ -324,9 +340,9 @@ class Builder:
         if output is not None:
             with _timed(timings, "write"):
                 with self.write_lock:  # the live preview serves nothing half-written
-                    result.write = output.finish(keep)
+                    result.write = output.finish(keep, step)  # the search index too
                 self._trusted = self.in_place
-            self._index_search(config, out, result, timings)
+            self._index_search(config, out, result, timings, step)
             assert result.write is not None
             written = result.write.hashes
             pages = {o: (fp, written[o]) for o, fp in plan.fingerprints.items() if o in written}
@@ -415,10 +431,11 @@ class Builder:
             )
             state.journal = {}
         if self.autosave:
-            self.save()
+            self._save()
         for stage, seconds in timings.items():
             result.timings[stage] = result.timings.get(stage, 0.0) + seconds
-        self._index_search(config, out, result, result.timings)
+        if not result.timings.get("search"):  # the edits' commit indexed them if it could
+            self._index_search(config, out, result, result.timings)
         return result
 
     # -- the live preview's edits ----------------------------------------------
@@ -500,8 +517,10 @@ class Builder:
             stale = _own_contexts(stale)
             add_pictures(stale, config)
             files = render_all(self.root, config, stale, self._env)
+        step = self._search_step(config, out, timings)
         with _timed(timings, "write"), self.write_lock:
-            stats = commit_edits(out, files, change.removed, self._manifest)
+            stats = commit_edits(out, files, change.removed, self._manifest, step)
+        _search_apart(timings, step)
         self._remember_edits(sources, hashes, edits, change.recheck, change.removed, stats)
         result = BuildResult(snap.site, config, pages=len(stats.hashes), timings=timings, out=out)
         result.rendered, result.regenerated, result.write = len(stale), list(files), stats
@@ -543,14 +562,31 @@ class Builder:
             state.manifest = stats.manifest_hash
 
     def _index_search(
-        self, config: Config, out: Path, result: BuildResult, timings: dict[str, float]
+        self,
+        config: Config,
+        out: Path,
+        result: BuildResult,
+        timings: dict[str, float],
+        step: _SearchStep | None = None,
     ) -> None:
-        """Run the search indexer last, when asked to (it skips itself when current)."""
+        """Bring the live site's index up to date, when asked to and the commit did not
+        (nothing changed, so nothing was swapped in); it skips itself when current."""
+        _search_apart(timings, step)
+        if step is not None and step.ran:
+            return
         if self.search if self.search is not None else config.search:
             with _timed(timings, "search"):
                 from generator.search import index_site
 
                 index_site(out, result)
+
+    def _search_step(
+        self, config: Config, out: Path, timings: dict[str, float]
+    ) -> _SearchStep | None:
+        """The search index as the commit's last step, when the site has one."""
+        if self.search if self.search is not None else config.search:
+            return _SearchStep(out, timings)
+        return None
 
     def _give_up_or_skip(
         self, errors: list[DigestError], registries: list[SourceFile]
@@ -675,10 +711,16 @@ class Builder:
         self._state.manifest = _manifest_hash(self._output_folder)
         self._state.templates = (self._templates_key, self._templates)
         if self.autosave:
-            self.save()
+            self._save()
 
     def save(self) -> None:
         """Write what this builder knows to `.digest-cache/` for the next process."""
+        if self.use_cache and self._state is not None:
+            with self._lock():
+                self._save()
+
+    def _save(self) -> None:
+        """`save`, for a build that holds the lock already."""
         if not self.use_cache or self._state is None:
             return
         cache.save(self.cache_dir / STATE_FILE, self._state)
@@ -1063,6 +1105,34 @@ def _static_outputs(
         else:
             copies[target] = source
     return copies, keep
+
+
+class _SearchStep:
+    """Index the new site where it waits, before it is swapped in: the pages and their
+    index go live together or not at all (search.index_stage)."""
+
+    def __init__(self, out: Path, timings: dict[str, float]) -> None:
+        self.out, self.timings = out, timings
+        self.ran = False
+        self.seconds = 0.0
+
+    def __call__(self, stage: Path, hashes: Mapping[str, str]) -> None:
+        from generator.search import index_stage
+
+        self.ran = True
+        start = time.perf_counter()
+        try:
+            with _timed(self.timings, "search"):
+                index_stage(stage, self.out, hashes)
+        finally:
+            self.seconds = time.perf_counter() - start
+
+
+def _search_apart(timings: dict[str, float], step: _SearchStep | None) -> None:
+    """Count the index's time as search, not as the write that ran it (once)."""
+    if step is not None and step.seconds and "write" in timings:
+        timings["write"] -= step.seconds
+        step.seconds = 0.0
 
 
 class _Timings(dict[str, float]):

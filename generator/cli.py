@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"digest: {_plural(len(exc.errors), 'problem')} found{written}", file=sys.stderr)
         return EXIT_CONTENT
     except DigestError as exc:
-        print(exc.under(_root_arg(args)), file=sys.stderr)
+        shown = exc.under(_root_arg(args))  # about the whole run when it names no file:
+        print(shown if shown.location() else f"digest: {shown}", file=sys.stderr)
         return EXIT_CONTENT
     except KeyboardInterrupt:
         print("digest: interrupted; the output folder was left as it was", file=sys.stderr)

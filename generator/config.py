@@ -113,6 +113,35 @@ def config_from_dict(data: dict[str, object], path: Path, text: str = "") -> Con
     return config
 
 
+# BCP 47 (RFC 5646) language tags, as the `lang` attribute and Pagefind take them:
+# language[-extlang][-script][-region](-variant)*(-extension)*[-privateuse], a private
+# use tag alone, or one of the grandfathered tags. Case does not matter.
+_ALNUM = "[a-z0-9]"
+_LANGTAG = re.compile(
+    rf"""
+    (?:[a-z]{{2,3}}(?:-[a-z]{{3}}){{0,3}}|[a-z]{{4}}|[a-z]{{5,8}})  # language, extlang
+    (?:-[a-z]{{4}})?                                            # script
+    (?:-(?:[a-z]{{2}}|[0-9]{{3}}))?                               # region
+    (?:-(?:{_ALNUM}{{5,8}}|[0-9]{_ALNUM}{{3}}))*                  # variants
+    (?:-[0-9a-wyz](?:-{_ALNUM}{{2,8}})+)*                         # extensions
+    (?:-x(?:-{_ALNUM}{{1,8}})+)?                                  # private use
+    |x(?:-{_ALNUM}{{1,8}})+
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_GRANDFATHERED = {
+    "en-gb-oed", "i-ami", "i-bnn", "i-default", "i-enochian", "i-hak", "i-klingon", "i-lux",
+    "i-mingo", "i-navajo", "i-pwn", "i-tao", "i-tay", "i-tsu", "sgn-be-fr", "sgn-be-nl",
+    "sgn-ch-de", "art-lojban", "cel-gaulish", "no-bok", "no-nyn", "zh-guoyu", "zh-hakka",
+    "zh-min", "zh-min-nan", "zh-xiang",
+}  # fmt: skip
+
+
+def is_language_tag(tag: str) -> bool:
+    """Whether `tag` is a well-formed BCP 47 language tag (not whether it is registered)."""
+    return bool(_LANGTAG.fullmatch(tag)) or tag.lower() in _GRANDFATHERED
+
+
 def _check_values(config: Config, path: Path, text: str) -> None:
     if config.edition not in EDITION_PERIODS:
         raise DigestError(
@@ -120,6 +149,13 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             path,
             _key_line(text, "edition"),
             'use `edition = "week"` or `edition = "day"`',
+        )
+    if not is_language_tag(config.language):
+        raise DigestError(
+            f"`language` must be a BCP 47 language tag, not {config.language!r}",
+            path,
+            _key_line(text, "language"),
+            'for example `language = "en"`, "en-GB", "pt-BR" or "zh-Hant"',
         )
     try:
         zoneinfo.ZoneInfo(config.timezone)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from jinja2.loaders import split_template_path
 
+from generator.cache import template_cache
 from generator.config import Config
 from generator.errors import DigestError
 from generator.load import Links, unreadable
@@ -127,7 +128,7 @@ def make_environment(
 ) -> jinja2.Environment:
     """One environment per build: templates compile once and are cached by Jinja, and
     in `compiled` (a cache folder) for the next process, which then skips compiling."""
-    cache = jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None
+    cache = template_cache(compiled) if compiled is not None else None
     env = jinja2.Environment(
         bytecode_cache=cache,
         loader=SiteLoader(root, config.allow_outside_links),

@@ -5,25 +5,31 @@ Pagefind reads the HTML in the output folder and writes its index and UI to
 `data-pagefind-body`), with filters for person, topic and edition. The search page
 loads the UI from there; nothing runs on a server.
 
-The index is written beside the output folder and swapped in whole, so a stale index
-never mixes with a new one and a failed run leaves the old one in place. To our write
-step those files are foreign (they are not in `.digest-manifest.json`), so the next
-build carries them over untouched. A stamp in the folder records which pages the index
-was made from; when no HTML page changed, Pagefind is not run again.
+A build indexes the new site while it waits beside the output, before anything is
+swapped in (`index_stage`): the pages and their index go live together or not at all,
+and a Pagefind that fails leaves the old site, index and all. Pagefind writes to a folder
+of its own beside the output (`.site-pagefind.digest-stage`), removed whatever happens.
+To our write step those files are foreign (they are not in `.digest-manifest.json`), so
+the next build carries them over untouched. A stamp in the folder records which pages
+the index was made from; when no HTML page changed, Pagefind is not run again.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator.digests import hash_text
 from generator.errors import DigestError
-from generator.write import read_manifest
+from generator.workers import die_with_parent
+from generator.write import output_error, read_manifest
 
 if TYPE_CHECKING:
     from generator.build import BuildResult
@@ -37,35 +43,83 @@ INSTALL_HINT = (
     "(`digest build --no-search`, or `search = false` in digest.toml)"
 )
 TIMEOUT = 600
+_NO_SPACE = "No space left on device"  # in Pagefind's message (Rust's io::Error)
 
 
 def index_site(out: Path, result: BuildResult | None = None) -> bool:
-    """Bring `out/pagefind/` up to date with the site's pages; False when it already was."""
+    """Bring `out/pagefind/` up to date with the live site's pages (whose bytes are not
+    changing: this swaps in the index alone); False when it already was."""
     binary = find_pagefind()
-    stamp = _stamp(out, binary)
+    stamp = _stamp(binary, read_manifest(out))
     index = out / INDEX_DIR
-    if _read(index / STAMP) == stamp and (index / "pagefind-entry.json").is_file():
+    if _current(index, stamp):
         return False
-    fresh = out.parent / f".{out.name}-pagefind.digest-stage"  # as .gitignore expects
-    _remove_tree(fresh)
-    command = [str(binary), "--site", str(out), "--output-path", str(fresh), "--silent"]
+    fresh = _run(binary, out, out, stamp, "the previous search index was kept")
     try:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
+        _swap_in(fresh, index)
+    except BaseException:
         _remove_tree(fresh)
-        raise DigestError(f"cannot run Pagefind ({binary}): {exc}", hint=INSTALL_HINT) from exc
-    if run.returncode != 0 or not (fresh / "pagefind-entry.json").is_file():
-        _remove_tree(fresh)
-        said = (run.stderr or run.stdout).strip().splitlines()[-5:]
-        raise DigestError(
-            f"Pagefind could not index {out} (exit code {run.returncode})"
-            + (": " + " / ".join(said) if said else ""),
-            hint="the previous search index was kept; fix the problem or build with --no-search",
-        )
-    (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
-    _swap_in(fresh, index)
+        raise
     log.info("search index written to %s", index)
     return True
+
+
+def index_stage(stage: Path, out: Path, hashes: Mapping[str, str]) -> bool:
+    """Index the site waiting in `stage` to replace `out` (whose manifest is `hashes`)
+    into `stage/pagefind/`; False when the index carried over there is current."""
+    binary = find_pagefind()
+    stamp = _stamp(binary, hashes)
+    index = stage / INDEX_DIR
+    if _current(index, stamp):
+        return False
+    fresh = _run(binary, stage, out, stamp, "the site was left as it was")
+    try:  # the old index there is links to the live one's files: unlinked, not changed
+        _remove_tree(index)
+        os.replace(fresh, index)
+    except BaseException:
+        _remove_tree(fresh)
+        raise
+    return True
+
+
+def _current(index: Path, stamp: str) -> bool:
+    return _read(index / STAMP) == stamp and (index / "pagefind-entry.json").is_file()
+
+
+def _run(binary: Path, site: Path, out: Path, stamp: str, kept: str) -> Path:
+    """Run Pagefind over `site` into a fresh folder beside `out`, stamped; return it.
+    On any failure the folder is removed and the error says what was `kept`."""
+    fresh = out.parent / f".{out.name}-pagefind.digest-stage"  # as .gitignore expects
+    command = [str(binary), "--site", str(site), "--output-path", str(fresh), "--silent"]
+    try:
+        _remove_tree(fresh)
+        try:
+            run = subprocess.run(
+                command, capture_output=True, text=True, timeout=TIMEOUT, check=False,
+                preexec_fn=partial(die_with_parent, os.getpid(), watch=False),
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise DigestError(f"cannot run Pagefind ({binary}): {exc}", hint=INSTALL_HINT) from exc
+        said = (run.stderr or run.stdout).strip().splitlines()[-5:]
+        if run.returncode != 0 or not (fresh / "pagefind-entry.json").is_file():
+            if any(_NO_SPACE in line for line in said):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / INDEX_DIR))
+            raise DigestError(
+                f"Pagefind could not index {out} (exit code {run.returncode})"
+                + (": " + " / ".join(said) if said else ""),
+                hint=f"{kept}; fix the problem or build with --no-search",
+            )
+        (fresh / STAMP).write_text(stamp + "\n", encoding="utf-8")
+    except OSError as exc:
+        _remove_tree_quietly(fresh)
+        where = Path(exc.filename) if exc.filename else fresh
+        if where.is_relative_to(fresh):  # named as the index it was to become
+            exc.filename = str(out / INDEX_DIR / where.relative_to(fresh))
+        raise output_error(exc, out) from exc
+    except BaseException:
+        _remove_tree_quietly(fresh)
+        raise
+    return fresh
 
 
 def find_pagefind() -> Path:
@@ -83,14 +137,14 @@ def find_pagefind() -> Path:
     raise DigestError("the search index needs Pagefind, which is not installed", hint=INSTALL_HINT)
 
 
-def _stamp(out: Path, binary: Path) -> str:
+def _stamp(binary: Path, hashes: Mapping[str, str]) -> str:
     """What the index is made from: the pages' hashes and the Pagefind binary."""
     try:
         stat = binary.stat()
         tool = f"{binary}:{stat.st_size}:{stat.st_mtime_ns}"
     except OSError:
         tool = str(binary)
-    pages = sorted(f"{p}={h}" for p, h in read_manifest(out).items() if p.endswith(".html"))
+    pages = sorted(f"{p}={h}" for p, h in hashes.items() if p.endswith(".html"))
     return hash_text(tool, *pages)
 
 
@@ -109,6 +163,13 @@ def _swap_in(fresh: Path, index: Path) -> None:
         os.replace(index, old)
     os.replace(fresh, index)
     _remove_tree(old)
+
+
+def _remove_tree_quietly(path: Path) -> None:
+    try:
+        _remove_tree(path)
+    except OSError as exc:
+        log.warning("could not remove %s: %s", path, exc)
 
 
 def _remove_tree(path: Path) -> None:

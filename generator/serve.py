@@ -356,10 +356,16 @@ def serve_site(
 
 
 def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
-    """Let SIGTERM end the server as cleanly as Ctrl-C does (main thread only)."""
+    """Let SIGTERM end the server as cleanly as Ctrl-C does (main thread only), a build
+    under way included."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_sigterm(*_: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt  # what Ctrl-C raises: it ends the first build too
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 

@@ -7,9 +7,15 @@ back a chunk at a time, to be written as they arrive rather than all held at onc
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -245,13 +251,23 @@ def _imap(
     context = multiprocessing.get_context("fork")
     gc.freeze()
     forked = count - 1 if here else count
-    pool = ProcessPoolExecutor(max_workers=forked, mp_context=context)
+    pending: deque[tuple[range, Future[R]]] = deque()
     # A few ranges ahead of the one being consumed, not all of them: results that
     # arrive faster than the caller writes them would otherwise pile up in memory.
     ahead = forked * AHEAD_PER_WORKER
     held = 2 * ahead if here else ahead + 1  # results done or under way, here or there
-    pending: deque[tuple[range, Future[R]]] = deque()
+    pool: ProcessPoolExecutor | None = None
+    finished = False
     try:
+        # The workers are forked at the first submit; Ctrl-C waits until each has set
+        # itself to leave Ctrl-C to this process (see _start_worker).
+        with _interrupts_held():
+            pool = ProcessPoolExecutor(
+                max_workers=forked, mp_context=context,
+                initializer=_start_worker, initargs=(os.getpid(),),
+            )  # fmt: skip
+            span = todo.popleft()
+            pending.append((span, pool.submit(work, span)))
         while todo or pending:
             while todo and len(pending) < held and sum(not f.done() for _, f in pending) < ahead:
                 span = todo.popleft()
@@ -261,8 +277,12 @@ def _imap(
                 pending.append((span, _done_here(work, span)))
                 continue
             yield _finished(*pending.popleft(), on_chunk)
-    finally:  # a caller that stops early (an error writing) waits for no more ranges
-        pool.shutdown(wait=True, cancel_futures=True)
+        finished = True
+    finally:
+        if pool is not None and finished:
+            pool.shutdown(wait=True)
+        elif pool is not None:  # Ctrl-C, an error, a caller that stops early: no range
+            _stop_now(pool)  # under way is wanted any more
         gc.unfreeze()
 
 
@@ -290,3 +310,80 @@ def _done_here(work: Callable[[range], R], span: range) -> Future[R]:
     except Exception as exc:  # raised again in its turn, as a worker's would be
         future.set_exception(exc)
     return future
+
+
+# -- the workers' lifetime ------------------------------------------------------------
+#
+# A worker lives only as long as the process that forked it. Killed (kill -9, the OOM
+# killer, a CI timeout) or ended by SIGTERM, that process takes its workers with it: else
+# they would live on asleep for ever, holding its stdout and stderr (so `digest build |
+# tee log` never ends) and the build lock. Ctrl-C is the parent's alone: it stops the
+# workers at once rather than waiting for the ranges they are rendering.
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+_prctl = getattr(_libc, "prctl", None)
+
+
+def _start_worker(parent: int) -> None:
+    """Run first in each worker: die with the parent, and leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int, *, watch: bool = True) -> None:
+    """Have the kernel kill this process when `parent` ends (Linux), or else (`watch`)
+    have a thread watch for it.
+
+    Checked again once set: a parent that died just before would never send the signal.
+    The kernel sends it when the forking thread ends, not the process: a pool never
+    outlives the call (and so the thread) that made it.
+    """
+    if _prctl is not None and _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+        if os.getppid() != parent:
+            os._exit(1)
+    elif watch:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Where the kernel cannot be asked: end when this process is handed to another parent."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back while workers are forked: a worker must not take one before it
+    has set itself to ignore it (it would end with a traceback). Delivered after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread handles signals; this one's mask is all that is forked
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers at once, not after the ranges they have under way.
+
+    A range of slow pages can take many seconds, and the executor's own shutdown waits
+    for it. The executor does not list its workers but in `_processes`.
+    """
+    processes = list(dict(getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.join(timeout=5)
+    # A worker killed while it sent a result leaves half a message, which the executor's
+    # thread would wait on for ever: with this last writer closed, it reads an end instead.
+    queue = getattr(pool, "_result_queue", None)
+    with contextlib.suppress(OSError, AttributeError):
+        queue._writer.close()  # type: ignore[union-attr]

@@ -37,7 +37,7 @@ import os
 import posixpath
 import shutil
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -52,6 +52,9 @@ MANIFEST = ".digest-manifest.json"
 MANIFEST_VERSION = 1
 _MANIFEST_TMP = f"{MANIFEST}.tmp"
 _COMMIT = "commit.json"  # in the stage of an in-place commit: the moves it makes
+# A last step on the new site before it is swapped in (the search index): it is given
+# the folder holding the new site and its manifest, and may add files to it.
+BeforeSwap = Callable[[Path, Mapping[str, str]], object]
 
 
 @dataclass
@@ -156,12 +159,28 @@ def commit_site(
 
 
 def commit_edits(
-    out: Path, files: Mapping[str, bytes], removed: set[str], manifest: Manifest
+    out: Path,
+    files: Mapping[str, bytes],
+    removed: set[str],
+    manifest: Manifest,
+    before_swap: BeforeSwap | None = None,
 ) -> WriteStats:
     """Write a few changed files into an output folder in place, and remove `removed`;
     `manifest` is what the folder holds (this process wrote it last), so neither the
     manifest nor the rest of the folder is read again, and `manifest` is brought up to
-    date with what was written."""
+    date with what was written.
+
+    With `before_swap` (the search index, which reads the whole new site) the edits go
+    through the spare instead, to be swapped in with what that step adds, or not at all.
+    """
+    if before_swap is not None:
+        keep = {p: h for p, h in manifest.hashes.items() if p not in removed and p not in files}
+        with OutputWriter(out, manifest=manifest.hashes) as output:
+            for path, data in files.items():
+                output.put(path, data)
+            stats = output.finish(keep, before_swap)
+        manifest.replace(stats.hashes)
+        return stats
     with OutputWriter(out, in_place=True, manifest=manifest.hashes) as output:
         for path, data in files.items():
             output.put(path, data)
@@ -200,6 +219,10 @@ class Manifest:
             if at < len(paths) and paths[at] == path:
                 del paths[at], pieces[at]
             self.hashes.pop(path, None)
+
+    def replace(self, hashes: dict[str, str]) -> None:
+        """Take a whole new manifest (encoded again when asked for)."""
+        self.hashes, self._paths, self._pieces = dict(hashes), None, []
 
     def encode(self) -> bytes:
         self._encoded()
@@ -247,6 +270,7 @@ class OutputWriter:
         self._pending: list[tuple[Path, str]] = []  # in place: waiting file, output path
         self._dirs: set[str] = set()  # stage folders known to be real folders, not links
         self._done = False
+        self._recorded = False  # in place: the moves are recorded, and some may be made
 
     def __enter__(self) -> OutputWriter:
         return self
@@ -277,10 +301,18 @@ class OutputWriter:
                 self._write_new(path, data)
         except OSError as exc:
             self.abort()
-            raise _write_error(exc, self.out) from exc
+            raise _write_error(exc, self.out, stage=self._spare()) from exc
 
-    def finish(self, keep: Mapping[str, str] | None = None) -> WriteStats:
-        """Make the output hold what was put, the `keep` files and its foreign files."""
+    def finish(
+        self, keep: Mapping[str, str] | None = None, before_swap: BeforeSwap | None = None
+    ) -> WriteStats:
+        """Make the output hold what was put, the `keep` files and its foreign files.
+
+        `before_swap` runs on the complete new site before it is swapped in; if it fails,
+        nothing is. It does not run when nothing changed (there is nothing to swap), nor
+        in place (a writer that has it must not be in place).
+        """
+        assert before_swap is None or not self.in_place, "an in-place commit has no stage"
         hashes = {**(keep or {}), **self.hashes}
         removed = sorted(p for p in self.old if p not in hashes)
         stats = WriteStats(len(self.changed), len(hashes) - len(self.changed), len(removed))
@@ -290,12 +322,15 @@ class OutputWriter:
             if nothing:
                 self._tidy()
             elif self.in_place:
-                self._commit_in_place(removed, _encode_manifest(hashes))
+                stats.manifest_hash = self._commit_in_place(removed, _encode_manifest(hashes))
             else:
-                self._commit_staged(hashes)
+                stats.manifest_hash = self._commit_staged(hashes, before_swap)
         except OSError as exc:
             self.abort()
-            raise _write_error(exc, self.out) from exc
+            raise _write_error(exc, self.out, self._recorded, self._spare()) from exc
+        except BaseException:
+            self.abort()
+            raise
         self._done = True
         return stats
 
@@ -318,7 +353,7 @@ class OutputWriter:
                 {p: h for p, h in before.items() if h is not None},
                 [p for p, h in before.items() if h is None],
             )
-            raise _write_error(exc, self.out) from exc
+            raise _write_error(exc, self.out, self._recorded, self._spare()) from exc
         stats.hashes = manifest.hashes
         stats.unchanged = len(manifest.hashes) - len(self.changed)
         self._done = True
@@ -330,13 +365,19 @@ class OutputWriter:
             return
         self._done = True
         try:
-            if self._made_stage or self.in_place:
+            if self._recorded:
+                pass  # the site may hold some of the moves: the next build makes the rest
+            elif self._made_stage or self.in_place:
                 _remove_tree(self._stage)
             else:  # the spare stays, minus the new files, which may fill a disk
                 for path in self._fresh:
                     path.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("could not clean up %s: %s", self._stage, exc)
+
+    def _spare(self) -> Path | None:
+        """The folder whose files are named as in the site (not so in place)."""
+        return None if self.in_place else self._stage
 
     # -- in place ------------------------------------------------------------
 
@@ -351,7 +392,9 @@ class OutputWriter:
         # Written straight under its name: a record torn by a kill is not valid JSON
         # (its closing brace comes last), and recovery then drops the stage.
         _create(self._stage / _COMMIT, json.dumps({"moves": moves, "removed": removed}).encode())
+        self._recorded = True
         _finish_moves(self._stage, self.out, moves, removed)
+        self._recorded = False
         self._tidy()
         return hash_bytes(manifest)
 
@@ -361,8 +404,9 @@ class OutputWriter:
 
     # -- staged --------------------------------------------------------------
 
-    def _commit_staged(self, hashes: dict[str, str]) -> None:
-        """Bring the spare to exactly the new site, by the differences only, and swap it in."""
+    def _commit_staged(self, hashes: dict[str, str], before_swap: BeforeSwap | None) -> str:
+        """Bring the spare to exactly the new site, by the differences only, run the last
+        step on it, and swap it in; return the hash of the manifest written."""
         self._ready_stage()
         stage, out = self._stage, self.out
         live = _scan(out) if out.is_dir() else _Tree({}, [])
@@ -396,9 +440,12 @@ class OutputWriter:
         for rel, source in foreign.items():
             if spare.entries.get(rel) != source:
                 self._carry(rel, source, hashes)
-        _write_manifest(stage, hashes)
+        manifest = _write_manifest(stage, hashes)
+        if before_swap is not None:
+            before_swap(stage, hashes)
         _swap_in(stage, out)
         self._made_stage = False  # it now holds the old site: the next build's spare
+        return hash_bytes(manifest)
 
     def _ready_stage(self) -> None:
         """Make sure the stage is a real folder of ours (a first build creates it)."""
@@ -504,8 +551,12 @@ def _is_file(path: Path) -> bool:
 
 def _create(path: Path, data: bytes) -> None:
     """Write a new file; "x" refuses an existing one, whose inode the live site may share."""
-    with open(path, "xb") as f:
-        f.write(data)
+    try:
+        with open(path, "xb") as f:
+            f.write(data)
+    except OSError as exc:  # a failed write (a full disk) does not say which file
+        exc.filename = exc.filename or str(path)
+        raise
 
 
 def _clear(path: Path) -> None:
@@ -534,11 +585,13 @@ def _encode_manifest(hashes: dict[str, str]) -> bytes:
     return json.dumps({"version": MANIFEST_VERSION, "files": hashes}, sort_keys=True).encode()
 
 
-def _write_manifest(folder: Path, hashes: dict[str, str]) -> None:
+def _write_manifest(folder: Path, hashes: dict[str, str]) -> bytes:
     tmp = folder / _MANIFEST_TMP
     _clear(tmp)
-    _create(tmp, _encode_manifest(hashes))
+    data = _encode_manifest(hashes)
+    _create(tmp, data)
     os.replace(tmp, folder / MANIFEST)
+    return data
 
 
 def _prune_empty_parents(folder: Path, out: Path) -> None:
@@ -550,23 +603,39 @@ def _prune_empty_parents(folder: Path, out: Path) -> None:
         folder = folder.parent
 
 
-def _write_error(exc: OSError, out: Path) -> DigestError:
+def _write_error(
+    exc: OSError, out: Path, recorded: bool = False, stage: Path | None = None
+) -> DigestError:
+    """What to tell of a failed write; `recorded`: an in-place commit had begun its moves.
+    A file of the `stage` is named as the output file it was to become."""
+    left = "the next build completes the update" if recorded else "the site was left as it was"
+    named = Path(exc.filename) if exc.filename else out
+    if stage is not None and named.is_relative_to(stage):
+        named = out / named.relative_to(stage)
     # The OS names the file from the current folder, not from the site root as error
     # paths are: made absolute, the CLI does not put the root in front of it again.
-    where = os.path.abspath(exc.filename or out)
+    where = os.path.abspath(named)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):  # a full disk is not the site's fault
+        return DigestError(
+            f"no space left on device while writing {where}",
+            hint=f"free some space; {left}",
+        )
     if exc.errno == errno.ENAMETOOLONG:
         return DigestError(
             "cannot write the output folder: a file name in this path is longer than the "
             "file system allows (usually 255 bytes a name)",
             where,
             hint="give the entry, person or topic a shorter `slug:`, or write the output "
-            "to a folder with a shorter path; the old site is untouched",
+            f"to a folder with a shorter path; {left}",
         )
     return DigestError(
         f"cannot write the output folder: {exc.strerror or exc}",
         where,
-        hint="check free disk space and that you may write there; the old site is untouched",
+        hint=f"check free disk space and that you may write there; {left}",
     )
+
+
+output_error = _write_error  # for the other steps that write beside the output (search)
 
 
 def recover_interrupted(out: Path) -> None:

@@ -279,3 +279,28 @@ def test_key_after_blank_lines_gets_its_own_line(
     write_tree: WriteTree, text: str, line: int
 ) -> None:
     assert load_error(write_tree, text).line == line
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["en", "en-GB", "pt-BR", "zh-Hant-TW", "es-419", "de-CH-1901", "sl-rozaj-biske", "ast",
+     "gsw-u-sd-chzh", "en-a-bbb-x-a-ccc", "x-private", "i-klingon", "EN-us"],
+)  # fmt: skip
+def test_a_bcp_47_language_tag_is_accepted(write_tree: WriteTree, tag: str) -> None:
+    assert load(write_tree, f'language = "{tag}"\n').language == tag
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["<b>en</b>", "", "en_GB", "en GB", "en-", "-en", "e", "en--GB", "abcdefghi", "en-x",
+     'en" onload="x', "en-GB-x", "en-a", "français"],
+)  # fmt: skip
+def test_a_language_that_is_no_bcp_47_tag_is_refused_on_its_line(
+    write_tree: WriteTree, tag: str
+) -> None:
+    """Pagefind panicked on markup in `language`, after the pages were swapped in."""
+    text = 'title = "T"\n' + "language = " + '"' + tag.replace('"', '\\"') + '"\n'
+    error = load_error(write_tree, text)
+    assert (error.path, error.line) == (CONFIG_NAME, 2)
+    assert error.message == f"`language` must be a BCP 47 language tag, not {tag!r}"
+    assert 'for example `language = "en"`' in (error.hint or "")

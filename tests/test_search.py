@@ -202,6 +202,49 @@ def test_a_failing_pagefind_keeps_the_old_index(
     assert _index_files(root / "site") == before
 
 
+@pytest.mark.parametrize("change", ["edit", "add"])
+def test_a_failing_pagefind_leaves_the_whole_old_site(
+    write_tree: WriteTree,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: str,
+) -> None:
+    """The pages and their index are swapped in together, after Pagefind succeeded: a
+    Pagefind that fails (here as it panicked on markup in `language`) changes nothing."""
+    from generator.cli import main
+    from tests.test_faults import tree
+
+    root = _site(write_tree)
+    build_site(root, search=True)
+    before = tree(root / "site")
+    failing = tmp_path / "pagefind"
+    failing.write_text(
+        '#!/bin/sh\nmkdir -p "$4/fragment"\n'
+        "echo \"thread 'main' panicked at 'invalid language'\" >&2\nexit 101\n"
+    )
+    os.chmod(failing, 0o755)
+    real = search.find_pagefind
+    monkeypatch.setattr(search, "find_pagefind", lambda: failing)
+    if change == "edit":  # applied to the last build's snapshot, in a new process
+        (root / "content/e0.md").write_text(
+            (root / "content/e0.md").read_text().replace("marker0", "changed0")
+        )
+    else:
+        (root / "content/e9.md").write_text(entry_text("Entry 9", "2025-05-09"))
+    capsys.readouterr()
+    assert main(["build", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "exit code 101" in err and "panicked" in err, err
+    assert "the site was left as it was" in err
+    assert tree(root / "site") == before
+    assert {p.name for p in root.glob(".site*")} <= {".site.digest-spare"}
+    monkeypatch.setattr(search, "find_pagefind", real)
+    build_site(root, search=True)
+    pages = 3 if change == "edit" else 4
+    assert json.loads((root / "site" / INDEX).read_text())["languages"]["en"]["page_count"] == pages
+
+
 @pytest.mark.browser
 def test_searching_finds_entries_and_filters_by_person_topic_and_edition(
     browser: Browser, demo_url: str

@@ -101,8 +101,12 @@ def test_failure_while_staging_leaves_old_site_as_it_was(
         real_create(path, data)
 
     monkeypatch.setattr(write, "_create", failing_create)
-    with pytest.raises(DigestError, match="No space left on device"):
+    with pytest.raises(DigestError) as caught:
         commit_site(out, {"a.html": b"new a", "b.html": b"new b"})
+    assert str(caught.value) == (
+        f"no space left on device while writing {out / 'b.html'}"
+        " — free some space; the site was left as it was"
+    )
     assert _tree(out) == {"a.html": b"old a", "b.html": b"old b"}
     assert not list(tmp_path.glob(".site.digest-*")), "the stage must be cleaned up"
 
