@@ -75,7 +75,7 @@ def fetch(
 def raw_get(port: int, target: bytes, extra: bytes = b"") -> tuple[int, bytes]:
     """Send a request exactly as given, bypassing the client's own URL checks."""
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
-        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n")
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n")
         sock.sendall(extra + b"\r\n")
         data = b""
         while chunk := sock.recv(65536):
@@ -89,7 +89,7 @@ class EventReader:
     def __init__(self, port: int, since: str = "", page: str = "") -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
         target = f"/__digest__/events?since={since}&page={quote(page)}".encode()
-        self.sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        self.sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         self.file = self.sock.makefile("rb")
         self.status = int(self.file.readline().split()[1])
         self.headers = {}
@@ -293,6 +293,66 @@ def test_a_silent_client_does_not_block_others(dev: DevServer) -> None:
         assert half.recv(1) == b""
         half.close()
     assert fetch(dev, "/")[0] == 200
+
+
+# -- who may ask: DNS rebinding -------------------------------------------------
+
+FOREIGN_HOSTS = ["attacker.example", "attacker.example:8000", "127.0.0.1.nip.io", "localhost.evil"]
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+def test_a_foreign_host_name_is_refused(dev: DevServer, host: str) -> None:
+    # A page on attacker.example whose name is re-pointed at 127.0.0.1 (DNS rebinding)
+    # reaches this server with its own name in Host: it must read nothing.
+    paths = [FIRST, "/", "/2025/06/06/draft/", "/theme/style.css", "/__digest__/status",
+             "/__digest__/livereload.js", "/nope/"]  # fmt: skip
+    for method, path in [(m, p) for m in ("GET", "HEAD") for p in paths]:
+        status, headers, body = fetch(dev, path, method, headers={"Host": host})
+        assert status == 403, (method, path)
+        assert b"A draft" not in body and b"First entry" not in body and b"errors" not in body
+        assert not [h for h in headers if h.startswith("access-control-")]
+
+
+def test_a_foreign_host_gets_no_event_stream(dev: DevServer) -> None:
+    with socket.create_connection(("127.0.0.1", dev.port), timeout=WAIT) as sock:
+        sock.sendall(b"GET /__digest__/events?since= HTTP/1.1\r\nHost: attacker.example\r\n\r\n")
+        head = sock.recv(65536)
+    assert head.startswith(b"HTTP/1.1 403 ")
+    assert b"text/event-stream" not in head
+    assert dev.site.stream_count() == 0
+
+
+def test_two_host_headers_are_refused(dev: DevServer) -> None:
+    extra = b"Host: attacker.example\r\n"
+    assert raw_get(dev.port, b"/", extra)[0] in (400, 403)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "127.0.0.1:{port}", "localhost", "LOCALHOST:{port}", "localhost.:{port}",
+     "[::1]", "[::1]:{port}", "tab.localhost:{port}", "192.168.1.20:{port}"],
+)  # fmt: skip
+def test_loopback_names_and_addresses_are_served(dev: DevServer, host: str) -> None:
+    status, headers, body = fetch(dev, FIRST, headers={"Host": host.format(port=dev.port)})
+    assert status == 200
+    assert b"First entry" in body
+    assert not [h for h in headers if h.startswith("access-control-")]
+
+
+def test_the_name_given_with_host_is_served(site_root: Path) -> None:
+    with DevServer(site_root, host="localhost", port=0, say=lambda line: None) as dev:
+        assert fetch(dev, FIRST, headers={"Host": f"localhost:{dev.port}"})[0] == 200
+        assert fetch(dev, FIRST, headers={"Host": "example.org"})[0] == 403
+    from generator.httpd import host_allowed
+
+    assert host_allowed("devbox.lan:8000", "devbox.lan")
+    assert host_allowed("DevBox.LAN", "devbox.lan")
+    assert not host_allowed("devbox.lan.attacker.example", "devbox.lan")
+    assert not host_allowed("attacker.example", "0.0.0.0")
+    assert host_allowed("10.0.0.5:8000", "0.0.0.0")  # an address is no name to re-point
+    assert not host_allowed("localhost:80:80", "127.0.0.1")
+    assert not host_allowed("[::1", "127.0.0.1")
+    assert not host_allowed("", "127.0.0.1")
 
 
 # -- live reload ---------------------------------------------------------------
