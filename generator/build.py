@@ -147,8 +147,12 @@ class Builder:
         write_lock: AbstractContextManager[object] | None = None,
         autosave: bool = True,
         progress: Progress | None = None,
+        state_file: str = STATE_FILE,
     ) -> None:
         self.root = root
+        # The live preview keeps its own state, so a `digest build` after it still finds
+        # what it built last (the preview writes another folder, with drafts).
+        self.state_file = state_file
         self.progress = progress or Progress()  # by default one that shows nothing
         self.write_lock = write_lock or nullcontext()
         # The live preview saves the cache when it stops, not after every keystroke.
@@ -579,7 +583,7 @@ class Builder:
 
     def _load_state(self) -> _State:
         if self._state is None and self.use_cache:
-            loaded = cache.load(self.cache_dir / STATE_FILE)
+            loaded = cache.load(self.cache_dir / self.state_file)
             self._state = loaded if isinstance(loaded, _State) else None
         return self._state or _State()
 
@@ -611,7 +615,7 @@ class Builder:
                 return False
         state.scanned_ns = scanned_ns
         if self.autosave:
-            cache.save(self.cache_dir / STATE_FILE, state)
+            cache.save(self.cache_dir / self.state_file, state)
         return True
 
     def _save_state(
@@ -639,7 +643,7 @@ class Builder:
         """Write what this builder knows to `.digest-cache/` for the next process."""
         if not self.use_cache or self._state is None:
             return
-        cache.save(self.cache_dir / STATE_FILE, self._state)
+        cache.save(self.cache_dir / self.state_file, self._state)
         if self._entries_changed:
             cache.save(self.cache_dir / ENTRIES_FILE, (self._entries_zone, self._entries))
             self._entries_changed = False

@@ -61,7 +61,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine)"
     )
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
-    serve.add_argument("-o", "--output", type=Path, help="output folder (default: ROOT/site)")
+    serve.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="folder for the preview (default: ROOT/.digest-cache/preview); "
+        "never the folder `digest build` writes",
+    )
 
     imports = commands.add_parser(
         "import", help="turn raw article text into draft entries with front matter"

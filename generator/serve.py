@@ -1,5 +1,7 @@
 """`digest serve`: build, serve the output over HTTP, rebuild on every edit, reload the browser.
 
+The preview is built into a folder of its own inside the cache (`.digest-cache/preview/`),
+never into the folder `digest build` writes and you publish: the preview holds drafts.
 The reload script is added to HTML as it is served, so the files on disk stay exactly
 what `digest build` writes. Tabs learn of rebuilds over Server-Sent Events: the URLs that
 changed (a tab reloads only if its own page did; a stylesheet is swapped in place), or the
@@ -26,8 +28,9 @@ from typing import Any
 from urllib.parse import quote
 
 from generator.build import Builder
+from generator.cache import CACHE_DIR
 from generator.config import load_config
-from generator.errors import DigestError
+from generator.errors import DigestError, UsageError
 from generator.httpd import (
     Answer,
     PreviewHTTPServer,
@@ -46,6 +49,8 @@ HISTORY = 200  # builds whose changed URLs a reconnecting tab can catch up on
 # A changed page up to this size travels with the event that announces it: the tab
 # swaps it in without asking for it. A larger one is fetched as before.
 PUSH_BYTES = 1 << 20
+PREVIEW_FOLDER = f"{CACHE_DIR}/preview"  # under the site root: never published
+PREVIEW_STATE = "preview-state.pickle"  # beside `digest build`'s state.pickle, not over it
 
 
 class ReadWriteLock:
@@ -237,11 +242,12 @@ class DevServer:
         self.root, self.host, self.port = root, host, port
         self.request_timeout = request_timeout
         self.say = say or _print
-        self.site = LiveSite(_output_folder(root, output))
+        self.site = LiveSite(preview_folder(root, output))
         # The cache is saved once, on close, rather than after every keystroke.
         self.builder = Builder(
             root,
-            output,
+            self.site.out,
+            state_file=PREVIEW_STATE,
             drafts=True,
             in_place=True,
             write_lock=self.site.rw,
@@ -363,10 +369,23 @@ def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
-def _output_folder(root: Path, output: Path | None) -> Path:
-    """Where the site will be written, even when the config is broken."""
-    if output is not None:
-        return output
+def preview_folder(root: Path, output: Path | None) -> Path:
+    """Where the preview is written: `output`, or the cache's; never where `digest build`
+    writes (a published site must not get drafts, nor lose its files to a preview)."""
+    folder = output if output is not None else root / PREVIEW_FOLDER
+    published = _published_folder(root)
+    mine, theirs = folder.resolve(), published.resolve()
+    if mine == theirs or mine.is_relative_to(theirs) or theirs.is_relative_to(mine):
+        raise UsageError(
+            f"the preview folder {folder} would write into {published}, the folder "
+            "`digest build` writes; leave out -o (the preview goes to "
+            f"{root / PREVIEW_FOLDER}) or name a folder of its own"
+        )
+    return folder
+
+
+def _published_folder(root: Path) -> Path:
+    """Where `digest build` writes the site, even when the config is broken."""
     try:
         return root / load_config(root).output
     except DigestError:

@@ -229,6 +229,94 @@ def test_a_base_path_is_served_under_it(write_tree: WriteTree) -> None:
         assert fetch(dev, FIRST)[0] == 404
 
 
+# -- the preview is not the site you publish -----------------------------------
+
+
+def _tree(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below `folder` with its bytes and modification time."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _siblings(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name != ".digest-cache")
+
+
+def test_serve_leaves_the_published_site_exactly_as_it_was(site_root: Path) -> None:
+    from generator.build import build_site
+
+    build_site(site_root)
+    published = _tree(site_root / "site")
+    around = _siblings(site_root)
+    lines: list[str] = []
+    with DevServer(site_root, port=0, say=lines.append) as dev:
+        assert fetch(dev, "/2025/06/06/draft/")[0] == 200  # the preview shows the draft
+        events = EventReader(dev.port, since=dev.site.version())
+        try:
+            events.wait_for("ok")
+            (site_root / FIRST_FILE).write_text(entry_text("First entry, edited", "2025-06-04"))
+            events.wait_for("changed")
+        finally:
+            events.close()
+        assert b"First entry, edited" in fetch(dev, FIRST)[2]
+    assert _tree(site_root / "site") == published  # same files, bytes and times
+    assert _siblings(site_root) == around  # no spare or stage of site/ beside it
+    for rel, (data, _) in published.items():
+        assert b"A draft" not in data and b"/2025/06/06/draft/" not in data, rel
+    assert "sitemap.xml" in published and "feed.xml" in published
+
+
+def test_serve_does_not_create_the_build_output(site_root: Path) -> None:
+    with DevServer(site_root, port=0, say=lambda line: None) as dev:
+        assert fetch(dev, "/2025/06/06/draft/")[0] == 200
+        assert dev.site.out == site_root / ".digest-cache/preview"
+        assert (dev.site.out / "2025/06/06/draft/index.html").is_file()
+    assert not [name for name in _siblings(site_root) if "site" in name]
+
+
+def test_the_published_build_keeps_its_cache_across_a_serve(site_root: Path) -> None:
+    from generator.build import build_site
+
+    build_site(site_root)
+    with DevServer(site_root, port=0, say=lambda line: None):
+        pass
+    again = build_site(site_root)
+    assert again.nothing_changed  # the preview did not overwrite the build's state
+
+
+@pytest.mark.parametrize("rel", ["site", "site/preview", ".", "elsewhere/../site"])
+def test_an_output_folder_that_would_write_into_the_published_site_is_refused(
+    site_root: Path, rel: str
+) -> None:
+    from generator.errors import UsageError
+
+    with pytest.raises(UsageError, match="digest build"):
+        DevServer(site_root, site_root / rel, port=0, say=lambda line: None)
+    assert not (site_root / "site").exists()
+
+
+def test_the_output_folder_of_a_site_with_its_own_output_is_refused(write_tree: WriteTree) -> None:
+    from generator.errors import UsageError
+
+    root = write_tree({FIRST_FILE: entry_text("First entry"), "digest.toml": 'output = "public"'})
+    with pytest.raises(UsageError, match="public"):
+        DevServer(root, root / "public", port=0, say=lambda line: None)
+    with DevServer(root, root / "site", port=0, say=lambda line: None) as dev:
+        assert fetch(dev, FIRST)[0] == 200  # `site/` is no output of this site
+    assert not (root / "public").exists()
+
+
+def test_an_output_folder_of_its_own_holds_the_preview(site_root: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "preview-here"
+    with DevServer(site_root, elsewhere, port=0, say=lambda line: None) as dev:
+        assert fetch(dev, "/2025/06/06/draft/")[0] == 200
+    assert (elsewhere / "2025/06/06/draft/index.html").is_file()
+    assert not (site_root / "site").exists()
+
+
 # -- only the output is served -------------------------------------------------
 
 TRAVERSALS = [
@@ -494,7 +582,7 @@ def test_memory_and_threads_stay_flat_under_repeated_load(dev: DevServer) -> Non
 
 
 def test_the_build_cache_is_saved_once_on_close(site_root: Path) -> None:
-    state = site_root / ".digest-cache/state.pickle"
+    state = site_root / ".digest-cache/preview-state.pickle"
     with DevServer(site_root, port=0, say=lambda line: None):
         assert not state.exists()  # not after every build
     assert state.is_file()
