@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -163,6 +164,9 @@ class Builder:
         self.future = future
         self.search = search  # None: as digest.toml says
         self.keep_going = keep_going  # build the rest when some entries are broken
+        # Entries whose problems fail the build even so: the live preview names those it
+        # shows, so that a broken edit keeps the last good page rather than dropping it.
+        self.protected: AbstractSet[str] = frozenset()
         self.use_cache = use_cache
         self.in_place = in_place
         self._state: _State | None = None
@@ -236,7 +240,12 @@ class Builder:
         with _timed(timings, "scan"):
             scans = self._scan_entries(entries, hashes, partial(self._scanner, people, topics))
         with _timed(timings, "index"):
-            site, entries_skipped = self._index(entries, people, topics, config, scans)
+            try:
+                site, entries_skipped = self._index(entries, people, topics, config, scans)
+            except BuildFailed as failed:
+                if not skipped:
+                    raise
+                raise BuildFailed([*skipped, *failed.errors]) from None  # all of them at once
             skipped += entries_skipped
         from generator.newsroom import add_pictures, scan_notes
         from generator.render import plan_site
@@ -523,7 +532,11 @@ class Builder:
     ) -> list[DigestError]:
         """Raise every problem at once, unless told to keep going past broken entries."""
         registry_files = {f.rel for f in registries}
-        fatal = [e for e in errors if not self.keep_going or e.path in registry_files]
+        fatal = [
+            e
+            for e in errors
+            if not self.keep_going or e.path in registry_files or e.path in self.protected
+        ]
         if fatal or (errors and not self.keep_going):
             raise BuildFailed(errors)
         return list(errors)
@@ -550,7 +563,7 @@ class Builder:
             except BuildFailed as failed:
                 broken = {e.path for e in failed.errors}
                 kept = [e for e in entries if e.path not in broken]
-                if not self.keep_going or len(kept) == len(entries):
+                if not self.keep_going or len(kept) == len(entries) or broken & self.protected:
                     raise
                 skipped.extend(failed.errors)
                 entries = kept

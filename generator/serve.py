@@ -116,14 +116,17 @@ class LiveSite:
         self._build = 0
         self._history: deque[tuple[int, list[str]]] = deque(maxlen=HISTORY)
         self.errors: list[str] = []
+        self.partial = False  # the errors are entries left out of a site that is served
+        self.good = False  # a good build of this server is being served
         self._streams: set[EventStream] = set()
 
     def version(self) -> str:
         with self._lock:
             return f"{self.instance}:{self._build}"
 
-    def record_good(self, urls: list[str]) -> None:
-        """A good build: clear the errors and tell every tab what changed.
+    def record_good(self, urls: list[str], left_out: list[str] | None = None) -> None:
+        """A good build: tell every tab what changed, and which broken entries it left out
+        (an overlay shows them over the new site); with none, the overlay goes.
 
         A tab whose own page changed gets the page with the event (as a request for it
         would be answered now), which saves it a round trip before it can swap it in.
@@ -131,7 +134,7 @@ class LiveSite:
         with self._lock:
             self._build += 1
             self._history.append((self._build, urls))
-            self.errors = []
+            self.errors, self.partial, self.good = list(left_out or []), bool(left_out), True
             changed = {page_key(url) for url in urls}
             pages: dict[str, str | None] = {}
             for stream in list(self._streams):
@@ -143,6 +146,8 @@ class LiveSite:
                         data["page"], data["html"] = stream.page, pages[stream.page]
                 if not stream.put(self._message("changed", data)):
                     self._streams.discard(stream)
+            if self.errors:
+                self._broadcast("error", self._errors_shown())
 
     def _page_html(self, url: str) -> str | None:
         """The HTML a request for `url` gets now, script added; None to let the tab fetch it."""
@@ -161,12 +166,23 @@ class LiveSite:
     def record_failed(self, lines: list[str]) -> None:
         """A broken edit: every tab shows the errors; the last good site stays."""
         with self._lock:
-            self.errors = lines
-            self._broadcast("error", {"errors": lines})
+            self.errors, self.partial = lines, False
+            self._broadcast("error", self._errors_shown())
 
     def status(self) -> dict[str, Any]:
         with self._lock:
-            return {"build": f"{self.instance}:{self._build}", "errors": list(self.errors)}
+            build = f"{self.instance}:{self._build}"
+            return {"build": build, "errors": list(self.errors), "partial": self.partial}
+
+    def _errors_shown(self) -> dict[str, Any]:
+        """The errors for the overlay, headed by what the tab is showing meanwhile."""
+        if self.partial:
+            title = "digest: these entries do not build and are left out of the preview."
+        elif self.good:
+            title = "digest: the last edit does not build. Showing the last good version."
+        else:
+            title = "digest: the site does not build yet."
+        return {"errors": self.errors, "title": title}
 
     def open_stream(self, since: str, page: str = "") -> EventStream | None:
         """Register a tab showing `page`; queue what it missed since `since` and the state."""
@@ -178,7 +194,7 @@ class LiveSite:
             if missed:
                 stream.put(self._message("changed", {"urls": missed}))
             if self.errors:
-                stream.put(self._message("error", {"errors": self.errors}))
+                stream.put(self._message("error", self._errors_shown()))
             else:
                 stream.put(self._message("ok", {}))
             self._streams.add(stream)
@@ -249,6 +265,10 @@ class DevServer:
             self.site.out,
             state_file=PREVIEW_STATE,
             drafts=True,
+            # Broken entries are left out (and shown in the overlay), so a first build
+            # with one never leaves the preview empty; `_report` keeps the entries the
+            # preview shows protected, so a broken edit keeps their last good pages.
+            keep_going=True,
             in_place=True,
             write_lock=self.site.rw,
             autosave=False,
@@ -261,6 +281,8 @@ class DevServer:
         self.httpd: PreviewHTTPServer | None = None
         self._serving: threading.Thread | None = None
         self._warnings: list[str] = []
+        self._left_out: list[str] = []
+        self._indexed: object = None  # the site whose entries are protected
 
     @property
     def url(self) -> str:
@@ -307,11 +329,16 @@ class DevServer:
         trigger = _trigger(outcome.paths)
         if not outcome.ok:
             lines = [str(error.under(self.root)) for error in outcome.errors]
+            served = self.site.good
             self.site.record_failed(lines)
             count = f"{len(lines)} problem{'s' * (len(lines) != 1)}"
-            self.say(f"{trigger}: {count}; still serving the last good build")
+            if served:
+                self.say(f"{trigger}: {count}; still serving the last good build")
+            else:
+                self.say(f"{trigger}: {count}; nothing to show until the site builds")
             for line in lines:
                 self.say(f"  {line}")
+            self._left_out = []
             return
         result = outcome.result
         out = result.out or self.site.out
@@ -319,8 +346,19 @@ class DevServer:
             with self.site.rw:  # a config edit moved the output or the base path
                 self.site.out = self.loop.output = out
                 self.site.base_path = result.config.base_path
-        self.site.record_good(result.changed_urls())
+        left_out = [str(error.under(self.root)) for error in result.skipped]
+        self.site.record_good(result.changed_urls(), left_out)
+        if result.site is not None and result.site is not self._indexed:
+            self._indexed = result.site
+            self.builder.protected = frozenset(e.path for e in result.site.entries)
         self.say(f"{trigger}: {_summary(result)} in {outcome.seconds * 1000:.0f} ms")
+        if left_out != self._left_out:
+            self._left_out = left_out
+            if left_out:
+                some = f"{len(left_out)} entr{'ies' if len(left_out) != 1 else 'y'}"
+                self.say(f"  {some} left out of the preview until fixed:")
+            for line in left_out:
+                self.say(f"  {line}")
         if result.warnings != self._warnings:
             self._warnings = list(result.warnings)
             for warning in result.warnings:

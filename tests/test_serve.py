@@ -117,10 +117,12 @@ class EventReader:
                     data.append(value)
 
     def wait_for(self, name: str) -> dict:
-        while True:
+        deadline = time.monotonic() + WAIT  # pings every 15 s would keep reads alive
+        while time.monotonic() < deadline:
             event, data = self.next_event()
             if event == name:
                 return data
+        raise TimeoutError(f"no {name!r} event within {WAIT} s")
 
     def close(self) -> None:
         self.file.close()
@@ -512,6 +514,73 @@ def test_broken_edit_shows_errors_and_keeps_the_last_good_site(
         events.close()
     assert json.loads(fetch(dev, "/__digest__/status")[2])["errors"] == []
     assert any(error in line for line in dev.lines)  # type: ignore[attr-defined]
+
+
+BROKEN_FILE = "content/2025/2025-06-03-broken.md"
+BROKEN_TEXT = "---\ntitle: Broken\ndate: nope\n---\nBody\n"
+
+
+def test_the_first_build_builds_around_broken_entries(write_tree: WriteTree) -> None:
+    root = write_tree({FIRST_FILE: entry_text("First entry"), BROKEN_FILE: BROKEN_TEXT})
+    lines: list[str] = []
+    with DevServer(root, port=0, say=lines.append) as dev:
+        assert fetch(dev, FIRST)[0] == 200  # not 404 everywhere
+        assert fetch(dev, "/")[0] == 200
+        status = json.loads(fetch(dev, "/__digest__/status")[2])
+        (error,) = status["errors"]
+        assert f"{BROKEN_FILE}:3: `date`: cannot read 'nope'" in error
+        assert status["partial"] is True
+        assert not any("last good build" in line for line in lines)
+        assert f"  {error}" in lines
+        events = EventReader(dev.port, since=dev.site.version())
+        try:
+            shown = events.wait_for("error")
+            assert shown["errors"] == [error]
+            assert "left out" in shown["title"]
+            (root / BROKEN_FILE).write_text(entry_text("Broken, fixed", "2025-06-03"))
+            assert "/2025/06/03/broken/" in events.wait_for("changed")["urls"]
+        finally:
+            events.close()
+        assert b"Broken, fixed" in fetch(dev, "/2025/06/03/broken/")[2]
+        status = json.loads(fetch(dev, "/__digest__/status")[2])
+        assert (status["errors"], status["partial"]) == ([], False)
+
+
+def test_edits_apply_while_a_broken_entry_stays_left_out(write_tree: WriteTree) -> None:
+    root = write_tree({FIRST_FILE: entry_text("First entry"), BROKEN_FILE: BROKEN_TEXT})
+    with DevServer(root, port=0, say=lambda line: None) as dev:
+        events = EventReader(dev.port, since=dev.site.version())
+        try:
+            (error,) = events.wait_for("error")["errors"]
+            (root / FIRST_FILE).write_text(entry_text("First entry, edited"))
+            assert FIRST in events.wait_for("changed")["urls"]
+            assert events.wait_for("error")["errors"] == [error]  # still left out
+        finally:
+            events.close()
+        assert b"First entry, edited" in fetch(dev, FIRST)[2]
+        # An entry the preview shows, broken by an edit: the last good site stays.
+        (root / FIRST_FILE).write_text("---\ntitle: First entry\ndate: never\n---\nBody\n")
+        assert wait_until(lambda: len(_status(dev)["errors"]) == 2)
+        assert b"First entry, edited" in fetch(dev, FIRST)[2]
+        assert _status(dev)["partial"] is False
+
+
+def _status(dev: DevServer) -> dict:
+    return json.loads(fetch(dev, "/__digest__/status")[2])
+
+
+def test_a_first_build_that_cannot_be_made_says_so(write_tree: WriteTree) -> None:
+    root = write_tree({FIRST_FILE: entry_text("First entry"), "content/people.yaml": "- [\n"})
+    lines: list[str] = []
+    with DevServer(root, port=0, say=lines.append) as dev:
+        status, _, body = fetch(dev, FIRST)
+        assert status == 404 and SCRIPT_TAG in body  # the tab shows the errors
+        (error,) = json.loads(fetch(dev, "/__digest__/status")[2])["errors"]
+        assert "content/people.yaml:" in error
+        assert not any("last good build" in line for line in lines)
+        assert any("nothing to show until" in line for line in lines)
+        (root / "content/people.yaml").write_text("- name: Ada Example\n")
+        assert wait_until(lambda: fetch(dev, FIRST)[0] == 200)
 
 
 def test_a_reconnecting_tab_learns_what_it_missed(dev: DevServer, site_root: Path) -> None:
