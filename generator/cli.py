@@ -54,13 +54,27 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     _add_root(check)
     check.add_argument("--drafts", action="store_true", help="also check how drafts would index")
 
-    serve = commands.add_parser("serve", help="build, serve and rebuild on every edit")
+    serve = commands.add_parser(
+        "serve", help="preview the site with drafts, rebuilding on every edit"
+    )
     _add_root(serve)
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine)"
     )
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument(
+        "--drafts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show entries with draft: true, marked as drafts (default: shown)",
+    )
+    serve.add_argument(
+        "--future",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show entries dated after now, marked as scheduled (default: shown)",
+    )
     serve.add_argument(
         "-o",
         "--output",
@@ -246,7 +260,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from generator.serve import serve_site
 
     root = _site_root(args.root)
-    return serve_site(root, args.output, host=args.host, port=args.port, open_browser=args.open)
+    return serve_site(
+        root, args.output, host=args.host, port=args.port, open_browser=args.open,
+        drafts=args.drafts, future=args.future,
+    )  # fmt: skip
 
 
 COMMANDS = {

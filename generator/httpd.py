@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEV_PREFIX = "/__digest__/"
-SCRIPT_URL, EVENTS_URL, STATUS_URL = (DEV_PREFIX + n for n in ("livereload.js", "events", "status"))
+SCRIPT_URL, EVENTS_URL, STATUS_URL, MARKS_URL = (
+    DEV_PREFIX + n for n in ("livereload.js", "events", "status", "marks.css")
+)
 PING_SECONDS = 15.0
 PORT_TRIES = 20
 CONTENT_TYPES = {  # fixed here: mimetypes' answers vary with the system's tables
@@ -150,8 +152,12 @@ def locate(out: Path, rel: str, trailing: bool) -> Path | None:
 
 
 def inject_script(html: bytes, version: str) -> bytes:
-    """Add the reload script before the last `</body>` (or at the end)."""
-    tag = f'<script src="{SCRIPT_URL}" data-digest-build="{version}" defer></script>'.encode()
+    """Add the reload script, and the stylesheet that tags links to drafts and scheduled
+    entries (marks.py), before the last `</body>` (or at the end)."""
+    tag = (
+        f'<script src="{SCRIPT_URL}" data-digest-build="{version}" defer></script>'
+        f'<link rel="stylesheet" href="{MARKS_URL}">'
+    ).encode()
     at = html.lower().rfind(b"</body>")
     return html + tag if at < 0 else html[:at] + tag + html[at:]
 
@@ -201,6 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == STATUS_URL:
             body = json.dumps(self.server.site.status()).encode()
             self._send(200, CONTENT_TYPES[".json"], body, head)
+        elif path == MARKS_URL:
+            self._send(200, CONTENT_TYPES[".css"], self.server.site.marks_css().encode(), head)
         elif path == EVENTS_URL and not head:
             params = parse_qs(query)
             since = self.headers.get("Last-Event-ID") or params.get("since", [""])[0]
@@ -226,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         assert path is not None
         kind = content_type(path)
         if kind.startswith("text/html"):
-            body = inject_script(body, version)
+            body = site.dress(body, page_key(self.path) if status == 200 else "", version)
         self._send(status, kind, body, head)
 
     def _answer(self, answer: Answer, base_path: str, query: str, head: bool) -> None:

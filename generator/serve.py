@@ -32,6 +32,7 @@ from generator.cache import CACHE_DIR
 from generator.config import load_config
 from generator.errors import DigestError, UsageError
 from generator.httpd import (
+    MARKS_URL,
     Answer,
     PreviewHTTPServer,
     bind_server,
@@ -40,7 +41,8 @@ from generator.httpd import (
     page_key,
     request_target,
 )
-from generator.watch import ChangeInbox, Outcome, RebuildLoop, Watcher
+from generator.marks import Mark, add_banner, collect_marks, marks_css, next_due
+from generator.watch import SCHEDULED, ChangeInbox, Outcome, RebuildLoop, Watcher
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ HISTORY = 200  # builds whose changed URLs a reconnecting tab can catch up on
 PUSH_BYTES = 1 << 20
 PREVIEW_FOLDER = f"{CACHE_DIR}/preview"  # under the site root: never published
 PREVIEW_STATE = "preview-state.pickle"  # beside `digest build`'s state.pickle, not over it
+# A timer wakes the loop when a held-back entry falls due; a long wait is cut into days.
+DUE_SLACK, DUE_MAX_WAIT = 0.05, 86_400.0
 
 
 class ReadWriteLock:
@@ -107,9 +111,14 @@ class EventStream:
 class LiveSite:
     """What request threads share with the rebuild loop: output, build number, errors, tabs."""
 
-    def __init__(self, out: Path, base_path: str = "/") -> None:
+    def __init__(
+        self, out: Path, base_path: str = "/", clock: Callable[[], float] = time.time
+    ) -> None:
         self.out = out
         self.base_path = base_path
+        self.clock = clock  # what "scheduled" is measured against
+        self.marks: dict[str, Mark] = {}  # page key -> its draft or scheduled mark
+        self._banners: dict[str, str] = {}  # page key -> its banner, as tabs last heard
         self.rw = ReadWriteLock()
         self.instance = secrets.token_hex(4)  # a restarted server is a new instance
         self._lock = threading.Lock()
@@ -132,6 +141,7 @@ class LiveSite:
         would be answered now), which saves it a round trip before it can swap it in.
         """
         with self._lock:
+            urls = [*urls, *self._marks_changed()]
             self._build += 1
             self._history.append((self._build, urls))
             self.errors, self.partial, self.good = list(left_out or []), bool(left_out), True
@@ -161,7 +171,26 @@ class LiveSite:
         if body is None or len(body) > PUSH_BYTES:
             return None
         version = f"{self.instance}:{self._build}"
-        return inject_script(body, version).decode("utf-8", errors="replace")
+        return self.dress(body, url, version).decode("utf-8", errors="replace")
+
+    def dress(self, page: bytes, key: str, version: str) -> bytes:
+        """An HTML page as served: its draft or scheduled banner, and the reload script."""
+        mark = self.marks.get(key) if key else None
+        banner = mark.banner(self.clock()) if mark is not None else ""
+        return inject_script(add_banner(page, banner) if banner else page, version)
+
+    def marks_css(self) -> str:
+        return marks_css(self.marks.values(), self.clock())
+
+    def _marks_changed(self) -> list[str]:
+        """The pages whose banner changed since tabs last heard (an edit, or the clock
+        passing a scheduled date), and the tags' stylesheet with them."""
+        now = self.clock()
+        banners = {key: text for key, mark in self.marks.items() if (text := mark.banner(now))}
+        keys = banners.keys() | self._banners.keys()
+        changed = sorted(k for k in keys if banners.get(k) != self._banners.get(k))
+        self._banners = banners
+        return [*changed, MARKS_URL] if changed else []
 
     def record_failed(self, lines: list[str]) -> None:
         """A broken edit: every tab shows the errors; the last good site stays."""
@@ -254,17 +283,21 @@ class DevServer:
         port: int = 8000,
         request_timeout: float = 10.0,
         say: Callable[[str], None] | None = None,
+        drafts: bool = True,
+        future: bool = True,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.root, self.host, self.port = root, host, port
         self.request_timeout = request_timeout
         self.say = say or _print
-        self.site = LiveSite(preview_folder(root, output))
+        self.site = LiveSite(preview_folder(root, output), clock=clock)
         # The cache is saved once, on close, rather than after every keystroke.
         self.builder = Builder(
             root,
             self.site.out,
             state_file=PREVIEW_STATE,
-            drafts=True,
+            drafts=drafts,
+            future=future,
             # Broken entries are left out (and shown in the overlay), so a first build
             # with one never leaves the preview empty; `_report` keeps the entries the
             # preview shows protected, so a broken edit keeps their last good pages.
@@ -283,6 +316,11 @@ class DevServer:
         self._warnings: list[str] = []
         self._left_out: list[str] = []
         self._indexed: object = None  # the site whose entries are protected
+        self._held: float | None = None  # when the next held-back entry falls due
+        self._marked: object = None  # the site whose entries were last marked
+        self._by_key: dict[str, Any] = {}  # its entries by page key
+        self._timer: threading.Timer | None = None
+        self.due_at: float | None = None  # when the timer wakes the loop next
 
     @property
     def url(self) -> str:
@@ -309,6 +347,8 @@ class DevServer:
 
     def close(self) -> None:
         """Stop watching, building and serving; end every open event stream; save the cache."""
+        if self._timer is not None:
+            self._timer.cancel()
         self.watcher.stop()
         if self.loop.stop():  # not while a build still runs: it may be mid-way
             self.builder.save()
@@ -347,7 +387,11 @@ class DevServer:
                 self.site.out = self.loop.output = out
                 self.site.base_path = result.config.base_path
         left_out = [str(error.under(self.root)) for error in result.skipped]
+        if result.site is not None:  # else nothing changed, and the marks stand
+            self._mark_entries(result)
+            self._held = result.site.next_release
         self.site.record_good(result.changed_urls(), left_out)
+        self._wake_when_due()
         if result.site is not None and result.site is not self._indexed:
             self._indexed = result.site
             self.builder.protected = frozenset(e.path for e in result.site.entries)
@@ -364,6 +408,49 @@ class DevServer:
             for warning in result.warnings:
                 self.say(f"  warning: {warning}")
 
+    def _mark_entries(self, result: Any) -> None:
+        """Find the drafts and scheduled entries: all of them after a full build, only
+        the edited ones after an edit applied to the last site (the same Site object,
+        whose entries keep their URL: a few milliseconds at 100,000 entries saved)."""
+        now, site = self.site.clock(), result.site
+        if site is not self._marked:
+            self._marked = site
+            self._by_key = {page_key(e.url): e for e in site.entries}
+            self.site.marks = collect_marks(site.entries, result.config, now)
+            return
+        base = result.config.base_path
+        keys = {
+            page_key(base + output[: -len("index.html")])
+            for output in result.regenerated
+            if output.endswith("index.html")
+        }
+        edited = [self._by_key[key] for key in keys if key in self._by_key]
+        marks = {key: mark for key, mark in self.site.marks.items() if key not in keys}
+        marks.update(collect_marks(edited, result.config, now))
+        self.site.marks = marks
+
+    def fall_due(self) -> None:
+        """A scheduled entry's date has come: build (it may enter the preview) and tell
+        the tabs whose "Scheduled" banner goes. The timer calls this."""
+        self.inbox.add([SCHEDULED])
+
+    def _wake_when_due(self) -> None:
+        """Set the timer for the next scheduled entry, shown or held back."""
+        now = self.site.clock()
+        found = (next_due(self.site.marks.values(), now), self._held)
+        times = [t for t in found if t is not None]
+        when = min(times, default=None)
+        if when == self.due_at and self._timer is not None and self._timer.is_alive():
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self.due_at, self._timer = when, None
+        if when is not None:
+            wait = min(max(when - now, 0.0) + DUE_SLACK, DUE_MAX_WAIT)
+            self._timer = threading.Timer(wait, self.fall_due)
+            self._timer.daemon = True
+            self._timer.start()
+
 
 def serve_site(
     root: Path,
@@ -372,16 +459,19 @@ def serve_site(
     host: str = "127.0.0.1",
     port: int = 8000,
     open_browser: bool = False,
+    drafts: bool = True,
+    future: bool = True,
     stop: threading.Event | None = None,
     on_ready: Callable[[DevServer], None] | None = None,
 ) -> int:
     """The `digest serve` command: serve with live reload until Ctrl-C (or `stop` is set)."""
     stop = stop or threading.Event()
-    dev = DevServer(root, output, host=host, port=port)
+    dev = DevServer(root, output, host=host, port=port, drafts=drafts, future=future)
     restore = _stop_on_sigterm(stop)
     try:
         dev.start()
-        _print(f"Serving {root} at {dev.url} (drafts included); press Ctrl-C to stop")
+        shown = _shown(drafts, future)
+        _print(f"Serving {root} at {dev.url} ({shown}); press Ctrl-C to stop")
         if host not in ("127.0.0.1", "localhost", "::1"):
             _print(f"note: {host} may be reachable from other machines")
         if open_browser:
@@ -397,6 +487,16 @@ def serve_site(
         restore()
     _print("stopped")
     return 0
+
+
+def _shown(drafts: bool, future: bool) -> str:
+    """Which entries the preview adds to what `digest build` publishes."""
+    if drafts and future:
+        return "drafts and scheduled entries included, each marked"
+    if drafts or future:
+        added, left = ("drafts", "scheduled entries") if drafts else ("scheduled entries", "drafts")
+        return f"{added} included and marked, {left} left out"
+    return "only what `digest build` publishes"
 
 
 def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
@@ -433,6 +533,8 @@ def _published_folder(root: Path) -> Path:
 def _trigger(paths: list[str]) -> str:
     if not paths:
         return "first build"
+    if paths == [SCHEDULED]:
+        return "a scheduled entry fell due"
     return paths[0] + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
 
 

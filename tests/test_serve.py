@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -229,6 +230,115 @@ def test_a_base_path_is_served_under_it(write_tree: WriteTree) -> None:
         assert fetch(dev, "/news" + FIRST.rstrip("/"))[1]["location"] == "/news" + FIRST
         assert fetch(dev, "/newsletter/")[0] == 404
         assert fetch(dev, FIRST)[0] == 404
+
+
+# -- drafts and scheduled entries are marked -------------------------------------
+
+DRAFT = "/2025/06/06/draft/"
+MARKS = "/__digest__/marks.css"
+LATER = "/2999/01/01/later/"
+LATER_FILE = "content/2999/2999-01-01-later.md"
+LATER_DUE = datetime(2999, 1, 1, 9, 30, tzinfo=UTC)
+BANNER = re.compile(rb'<div data-digest-mark role="note"[^>]*>([^<]*)</div>')
+
+
+def banner(body: bytes) -> str | None:
+    found = BANNER.search(body)
+    return found[1].decode() if found else None
+
+
+def test_a_draft_page_says_it_is_a_draft(dev: DevServer) -> None:
+    body = fetch(dev, DRAFT)[2]
+    text = banner(body)
+    assert text == "Draft — digest build leaves it out while it has draft: true"
+    assert body.index(b"data-digest-mark") < body.index(b"<h1")  # first in the body
+    assert banner(fetch(dev, FIRST)[2]) is None
+    assert banner(fetch(dev, "/")[2]) is None  # lists tag the link instead
+    on_disk = (dev.site.out / DRAFT.strip("/") / "index.html").read_bytes()
+    assert b"data-digest-mark" not in on_disk and MARKS.encode() not in on_disk
+    status, headers, css = fetch(dev, MARKS)
+    assert (status, headers["content-type"]) == (200, "text/css; charset=utf-8")
+    assert f'a[href="{DRAFT}"]::after'.encode() in css
+    assert b'content:"Draft"' in css
+    assert f'a[href="{FIRST}"]'.encode() not in css
+    assert f'<link rel="stylesheet" href="{MARKS}">'.encode() in fetch(dev, "/")[2]
+
+
+def test_a_draft_edit_updates_the_banner_and_the_tags(dev: DevServer, site_root: Path) -> None:
+    tab = EventReader(dev.port, since=dev.site.version(), page=FIRST)
+    try:
+        tab.wait_for("ok")
+        (site_root / FIRST_FILE).write_text(entry_text("First entry", "2025-06-04", draft="true"))
+        changed = tab.wait_for("changed")
+    finally:
+        tab.close()
+    assert FIRST in changed["urls"] and MARKS in changed["urls"]
+    assert (banner(changed["html"].encode()) or "").startswith("Draft — ")  # pushed with it
+    assert changed["html"].encode() == fetch(dev, FIRST)[2]
+    assert f'a[href="{FIRST}"]'.encode() in fetch(dev, MARKS)[2]
+
+
+@pytest.fixture
+def later_root(site_root: Path) -> Path:
+    later = site_root / LATER_FILE
+    later.parent.mkdir(parents=True)
+    later.write_text(entry_text("Later entry", "2999-01-01 09:30"))
+    return site_root
+
+
+def test_a_scheduled_entry_is_shown_with_its_date(later_root: Path) -> None:
+    with DevServer(later_root, port=0, say=lambda line: None) as dev:
+        status, _, body = fetch(dev, LATER)
+        assert status == 200
+        day = f"{LATER_DUE:%A} 1 January 2999, 09:30 (UTC)"
+        assert banner(body) == f"Scheduled for {day} — digest build leaves it out until then"
+        assert b"Later entry" in fetch(dev, "/")[2]
+        assert b'content:"Scheduled"' in fetch(dev, MARKS)[2]
+        assert dev.due_at == LATER_DUE.timestamp()  # the timer is set for it
+
+
+def test_serve_flags_leave_drafts_and_scheduled_entries_out(later_root: Path) -> None:
+    with DevServer(later_root, port=0, say=lambda line: None, drafts=False, future=False) as dev:
+        assert fetch(dev, DRAFT)[0] == 404
+        assert fetch(dev, LATER)[0] == 404
+        assert b"::after" not in fetch(dev, MARKS)[2]
+        assert fetch(dev, FIRST)[0] == 200
+
+
+def test_a_scheduled_banner_goes_when_its_time_comes(later_root: Path) -> None:
+    due = LATER_DUE.timestamp()
+    clock = [due - 3600.0]
+    lines: list[str] = []
+    with DevServer(later_root, port=0, say=lines.append, clock=lambda: clock[0]) as dev:
+        assert (banner(fetch(dev, LATER)[2]) or "").startswith("Scheduled for")
+        assert dev.due_at == due
+        before = dev.site.version()
+        clock[0] = due + 1
+        assert banner(fetch(dev, LATER)[2]) is None  # a new request: at once
+        assert b"Scheduled" not in fetch(dev, MARKS)[2]
+        tab = EventReader(dev.port, since=before)
+        try:
+            tab.wait_for("ok")
+            dev.fall_due()  # what the timer does at that time
+            changed = tab.wait_for("changed")  # open tabs learn of it
+        finally:
+            tab.close()
+        assert LATER in changed["urls"] and MARKS in changed["urls"]
+        assert dev.due_at is None
+    assert any(line.startswith("a scheduled entry fell due: ") for line in lines)
+
+
+def test_a_held_back_entry_enters_the_preview_when_it_falls_due(write_tree: WriteTree) -> None:
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    url = f"/{soon:%Y/%m/%d}/soon/"
+    text = entry_text("Soon entry", soon.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    root = write_tree(
+        {FIRST_FILE: entry_text("First entry"), f"content/soon/{soon:%Y-%m-%d}-soon.md": text}
+    )
+    with DevServer(root, port=0, say=lambda line: None, future=False) as dev:
+        # No edit follows: the timer set for its date brings it in.
+        assert wait_until(lambda: fetch(dev, url)[0] == 200)
+        assert banner(fetch(dev, url)[2]) is None
 
 
 # -- the preview is not the site you publish -----------------------------------
@@ -734,3 +844,17 @@ def test_the_command_stops_cleanly(site_root: Path, how: signal.Signals) -> None
         process.wait()
     assert process.returncode == 0
     assert rest.rstrip().endswith("stopped")
+
+
+def test_the_command_line_flags_and_refusal(
+    site_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.cli import main, parse_arguments
+
+    args = parse_arguments(["serve"])
+    assert (args.drafts, args.future, args.output) == (True, True, None)
+    args = parse_arguments(["serve", "--no-drafts", "--no-future"])
+    assert (args.drafts, args.future) == (False, False)
+    assert main(["serve", str(site_root), "-o", str(site_root / "site"), "--port", "0"]) == 2
+    assert "the folder `digest build` writes" in capsys.readouterr().err
+    assert not (site_root / "site").exists()
