@@ -251,8 +251,10 @@ def _listed(names: tuple[str, ...]) -> str:
 def cmd_new(args: argparse.Namespace) -> int:
     from generator.scaffold import create_site
 
-    create_site(args.root)
+    notes = create_site(args.root)
     print(f"created a new digest in {args.root}; build it with: digest build {args.root}")
+    for note in notes:
+        print(f"note: {note}")
     return EXIT_OK
 
 
