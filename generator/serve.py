@@ -2,10 +2,12 @@
 
 The preview is built into a folder of its own inside the cache (`.digest-cache/preview/`),
 never into the folder `digest build` writes and you publish: the preview holds drafts.
-The reload script is added to HTML as it is served, so the files on disk stay exactly
-what `digest build` writes. Tabs learn of rebuilds over Server-Sent Events: the URLs that
-changed (a tab reloads only if its own page did; a stylesheet is swapped in place), or the
-errors of a broken edit, shown in an overlay while the last good site keeps being served.
+The reload script, and the banners and tags that mark drafts and scheduled entries
+(marks.py), are added to HTML as it is served, so the files on disk stay exactly what
+`digest build --drafts --future` writes. Tabs learn of rebuilds over Server-Sent Events:
+the URLs that changed (a tab reloads only if its own page did; a stylesheet is swapped in
+place), or the errors of a broken edit, shown in an overlay while the last good site
+keeps being served.
 Requests wait while a build writes (a read-write lock shared with the Builder), so a
 half-written site is never served.
 """
@@ -347,11 +349,11 @@ class DevServer:
 
     def close(self) -> None:
         """Stop watching, building and serving; end every open event stream; save the cache."""
-        if self._timer is not None:
-            self._timer.cancel()
         self.watcher.stop()
         if self.loop.stop():  # not while a build still runs: it may be mid-way
             self.builder.save()
+        if self._timer is not None:  # after the loop: its last build may have set one
+            self._timer.cancel()
         self.site.close_all()
         if self.httpd is not None:
             if self._serving is not None:
