@@ -33,6 +33,7 @@ from make_corpus import write_corpus
 from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
+PREVIEW_FOLDER = ".digest-cache/preview"  # where `digest serve` writes (generator/serve.py)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -205,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                     results["template edit"].append(
                         _timed(page, log, lambda t=themed: template.write_text(t), marker)
                     )
-                _check_tab_matches_server(page, url, root / "site" / path.strip("/") / "index.html")
+                preview = root / PREVIEW_FOLDER / path.strip("/") / "index.html"
+                _check_tab_matches_server(page, url, preview)
                 browser.close()
         finally:
             server.terminate()

@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -171,8 +172,12 @@ class Builder:
         write_lock: AbstractContextManager[object] | None = None,
         autosave: bool = True,
         progress: Progress | None = None,
+        state_file: str = STATE_FILE,
     ) -> None:
         self.root = root
+        # The live preview keeps its own state, so a `digest build` after it still finds
+        # what it built last (the preview writes another folder, with drafts).
+        self.state_file = state_file
         self.progress = progress or Progress()  # by default one that shows nothing
         self.write_lock = write_lock or nullcontext()
         # The live preview saves the cache when it stops, not after every keystroke.
@@ -183,6 +188,9 @@ class Builder:
         self.future = future
         self.search = search  # None: as digest.toml says
         self.keep_going = keep_going  # build the rest when some entries are broken
+        # Entries whose problems fail the build even so: the live preview names those it
+        # shows, so that a broken edit keeps the last good page rather than dropping it.
+        self.protected: AbstractSet[str] = frozenset()
         self.use_cache = use_cache
         self.in_place = in_place
         self._state: _State | None = None
@@ -274,7 +282,12 @@ class Builder:
         with _timed(timings, "scan"):
             scans = self._scan_entries(entries, hashes, partial(self._scanner, people, topics))
         with _timed(timings, "index"):
-            site, entries_skipped = self._index(entries, people, topics, config, scans)
+            try:
+                site, entries_skipped = self._index(entries, people, topics, config, scans)
+            except BuildFailed as failed:
+                if not skipped:
+                    raise
+                raise BuildFailed([*skipped, *failed.errors]) from None  # all of them at once
             skipped += entries_skipped
         from generator.newsroom import add_pictures, scan_notes
         from generator.render import plan_site
@@ -593,7 +606,13 @@ class Builder:
     ) -> list[DigestError]:
         """Raise every problem at once, unless told to keep going past broken entries."""
         registry_files = {f.rel for f in registries}
-        fatal = [e for e in errors if not self.keep_going or not _skippable(e, registry_files)]
+        fatal = [
+            e
+            for e in errors
+            if not self.keep_going
+            or not _skippable(e, registry_files)
+            or e.path in self.protected
+        ]
         if fatal or (errors and not self.keep_going):
             raise BuildFailed(errors)
         return list(errors)
@@ -623,7 +642,7 @@ class Builder:
             except BuildFailed as failed:
                 broken = {e.path for e in failed.errors}
                 kept = [e for e in entries if e.path not in broken]
-                if not self.keep_going or len(kept) == len(entries):
+                if not self.keep_going or len(kept) == len(entries) or broken & self.protected:
                     raise
                 skipped.extend(failed.errors)
                 entries = kept
@@ -656,7 +675,7 @@ class Builder:
 
     def _load_state(self) -> _State:
         if self._state is None and self.use_cache:
-            loaded = cache.load(self.cache_dir / STATE_FILE)
+            loaded = cache.load(self.cache_dir / self.state_file)
             self._state = loaded if isinstance(loaded, _State) else None
         return self._state or _State()
 
@@ -688,7 +707,7 @@ class Builder:
                 return False
         state.scanned_ns = scanned_ns
         if self.autosave:
-            cache.save(self.cache_dir / STATE_FILE, state)
+            cache.save(self.cache_dir / self.state_file, state)
         return True
 
     def _save_state(
@@ -723,7 +742,7 @@ class Builder:
         """`save`, for a build that holds the lock already."""
         if not self.use_cache or self._state is None:
             return
-        cache.save(self.cache_dir / STATE_FILE, self._state)
+        cache.save(self.cache_dir / self.state_file, self._state)
         if self._entries_changed:
             cache.save(self.cache_dir / ENTRIES_FILE, (self._entries_zone, self._entries))
             self._entries_changed = False

@@ -58,14 +58,35 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     _add_root(check)
     check.add_argument("--drafts", action="store_true", help="also check how drafts would index")
 
-    serve = commands.add_parser("serve", help="build, serve and rebuild on every edit")
+    serve = commands.add_parser(
+        "serve", help="preview the site with drafts, rebuilding on every edit"
+    )
     _add_root(serve)
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine)"
     )
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
-    serve.add_argument("-o", "--output", type=Path, help="output folder (default: ROOT/site)")
+    serve.add_argument(
+        "--drafts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show entries with draft: true, marked as drafts (default: shown)",
+    )
+    serve.add_argument(
+        "--future",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show entries dated after now, marked as scheduled (default: shown)",
+    )
+    serve.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="folder for the preview (default: ROOT/.digest-cache/preview); "
+        "never the folder `digest build` writes",
+    )
 
     imports = commands.add_parser(
         "import", help="turn raw article text into draft entries with front matter"
@@ -269,8 +290,10 @@ def _listed(names: tuple[str, ...]) -> str:
 def cmd_new(args: argparse.Namespace) -> int:
     from generator.scaffold import create_site
 
-    create_site(args.root)
+    notes = create_site(args.root)
     print(f"created a new digest in {args.root}; build it with: digest build {args.root}")
+    for note in notes:
+        print(f"note: {note}")
     return EXIT_OK
 
 
@@ -278,7 +301,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from generator.serve import serve_site
 
     root = _site_root(args.root)
-    return serve_site(root, args.output, host=args.host, port=args.port, open_browser=args.open)
+    return serve_site(
+        root, args.output, host=args.host, port=args.port, open_browser=args.open,
+        drafts=args.drafts, future=args.future,
+    )  # fmt: skip
 
 
 COMMANDS = {

@@ -2,12 +2,14 @@
 
 Only files inside the output folder are served (no `..`, encoded or not, no symlink out
 of it); HTML gets the reload script added on the way out; the event stream and status
-are answered from the LiveSite the server holds.
+are answered from the LiveSite the server holds. Only requests addressed to this machine
+by a name no one else can re-point are answered (see `host_allowed`).
 """
 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import logging
 import mimetypes
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEV_PREFIX = "/__digest__/"
-SCRIPT_URL, EVENTS_URL, STATUS_URL = (DEV_PREFIX + n for n in ("livereload.js", "events", "status"))
+SCRIPT_URL, EVENTS_URL, STATUS_URL, MARKS_URL = (
+    DEV_PREFIX + n for n in ("livereload.js", "events", "status", "marks.css")
+)
 PING_SECONDS = 15.0
 PORT_TRIES = 20
 CONTENT_TYPES = {  # fixed here: mimetypes' answers vary with the system's tables
@@ -83,6 +87,46 @@ def request_target(raw: str, base_path: str = "/") -> tuple[str, bool]:
     return clean, trailing
 
 
+def host_allowed(host: str | None, bound: str) -> bool:
+    """Whether a request's Host header names this server in a way a stranger cannot fake.
+
+    A web page the editor visits can have its own name re-pointed at 127.0.0.1 (DNS
+    rebinding) and then read the preview as its own origin: drafts, status, events. Its
+    requests carry its name in Host. So only these names are answered, with any port:
+    `localhost` and `*.localhost` (browsers resolve them to this machine themselves),
+    IP addresses (there is no name to re-point), and the host `serve` was bound to.
+    No Host at all is an HTTP/1.0 client, never a browser.
+    """
+    if host is None:
+        return True
+    name, port = _split_host(host.strip().lower())
+    if name is None or (port and not port.isdigit()):
+        return False
+    name = name.rstrip(".")  # `localhost.` is the same name, fully qualified
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    return bool(name) and name == bound.strip().lower().strip("[]").rstrip(".")
+
+
+def _split_host(host: str) -> tuple[str | None, str]:
+    """`name:port` or `[v6]:port` into name and port; None for a malformed value."""
+    if host.startswith("["):
+        end = host.find("]")
+        rest = host[end + 1 :] if end > 0 else "?"
+        if rest and not rest.startswith(":"):
+            return None, ""
+        return host[1:end], rest[1:]
+    name, colon, port = host.partition(":")
+    if colon and not port:
+        return None, ""
+    return name, port
+
+
 def page_key(url: str) -> str:
     """A page's URL path as tabs and builds both name it: decoded, no `index.html`."""
     path = unquote(url.split("?", 1)[0].split("#", 1)[0])
@@ -108,8 +152,12 @@ def locate(out: Path, rel: str, trailing: bool) -> Path | None:
 
 
 def inject_script(html: bytes, version: str) -> bytes:
-    """Add the reload script before the last `</body>` (or at the end)."""
-    tag = f'<script src="{SCRIPT_URL}" data-digest-build="{version}" defer></script>'.encode()
+    """Add the reload script, and the stylesheet that tags links to drafts and scheduled
+    entries (marks.py), before the last `</body>` (or at the end)."""
+    tag = (
+        f'<script src="{SCRIPT_URL}" data-digest-build="{version}" defer></script>'
+        f'<link rel="stylesheet" href="{MARKS_URL}">'
+    ).encode()
     at = html.lower().rfind(b"</body>")
     return html + tag if at < 0 else html[:at] + tag + html[at:]
 
@@ -144,12 +192,23 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch(head=True)
 
     def _dispatch(self, *, head: bool) -> None:
+        hosts = self.headers.get_all("Host") or [None]
+        if len(hosts) > 1 or not host_allowed(hosts[0], self.server.bound_host):
+            self.close_connection = True
+            refusal = (
+                b"digest serve answers only requests to localhost, an IP address or the "
+                b"name given with --host\n"
+            )
+            self._send(403, CONTENT_TYPES[".txt"], refusal, head)
+            return
         path, _, query = self.path.partition("?")
         if path == SCRIPT_URL:
             self._send(200, CONTENT_TYPES[".js"], _script(), head)
         elif path == STATUS_URL:
             body = json.dumps(self.server.site.status()).encode()
             self._send(200, CONTENT_TYPES[".json"], body, head)
+        elif path == MARKS_URL:
+            self._send(200, CONTENT_TYPES[".css"], self.server.site.marks_css().encode(), head)
         elif path == EVENTS_URL and not head:
             params = parse_qs(query)
             since = self.headers.get("Last-Event-ID") or params.get("since", [""])[0]
@@ -175,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         assert path is not None
         kind = content_type(path)
         if kind.startswith("text/html"):
-            body = inject_script(body, version)
+            body = site.dress(body, page_key(self.path) if status == 200 else "", version)
         self._send(status, kind, body, head)
 
     def _answer(self, answer: Answer, base_path: str, query: str, head: bool) -> None:
@@ -252,6 +311,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], site: LiveSite, request_timeout: float) -> None:
         self.site = site
         self.request_timeout = request_timeout
+        self.bound_host = address[0]  # the one name, besides loopback, requests may use
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)

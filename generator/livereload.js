@@ -76,7 +76,9 @@
       return reload();
     }
     swapHead(fresh.head);
+    var box = document.getElementById(OVERLAY_ID); // errors that came while it was fetched
     document.body.replaceWith(document.adoptNode(fresh.body));
+    if (box) document.body.appendChild(box);
     window.scrollTo(0, y);
   }
 
@@ -162,7 +164,7 @@
     }
   }
 
-  function showErrors(lines) {
+  function showErrors(lines, heading) {
     var box = document.getElementById(OVERLAY_ID);
     if (!box) {
       box = document.createElement("div");
@@ -178,7 +180,8 @@
     box.textContent = "";
     var title = document.createElement("strong");
     title.style.cssText = "display:block;margin-bottom:.5rem;font:inherit;font-weight:700;";
-    title.textContent = "digest: the last edit does not build. Showing the last good version.";
+    title.textContent =
+      heading || "digest: the last edit does not build. Showing the last good version.";
     box.appendChild(title);
     for (var i = 0; i < lines.length; i++) {
       var line = document.createElement("pre");
@@ -223,7 +226,8 @@
     });
     source.addEventListener("error", function (event) {
       if (typeof event.data === "string") {
-        showErrors(parse(event).errors || []);
+        var data = parse(event);
+        showErrors(data.errors || [], data.title);
       } else if (source.readyState === EventSource.CLOSED) {
         // The browser gave up (server gone or refusing): try again, more slowly each time.
         setTimeout(connect, retryDelay);

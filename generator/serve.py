@@ -1,9 +1,13 @@
 """`digest serve`: build, serve the output over HTTP, rebuild on every edit, reload the browser.
 
-The reload script is added to HTML as it is served, so the files on disk stay exactly
-what `digest build` writes. Tabs learn of rebuilds over Server-Sent Events: the URLs that
-changed (a tab reloads only if its own page did; a stylesheet is swapped in place), or the
-errors of a broken edit, shown in an overlay while the last good site keeps being served.
+The preview is built into a folder of its own inside the cache (`.digest-cache/preview/`),
+never into the folder `digest build` writes and you publish: the preview holds drafts.
+The reload script, and the banners and tags that mark drafts and scheduled entries
+(marks.py), are added to HTML as it is served, so the files on disk stay exactly what
+`digest build --drafts --future` writes. Tabs learn of rebuilds over Server-Sent Events:
+the URLs that changed (a tab reloads only if its own page did; a stylesheet is swapped in
+place), or the errors of a broken edit, shown in an overlay while the last good site
+keeps being served.
 Requests wait while a build writes (a read-write lock shared with the Builder), so a
 half-written site is never served.
 """
@@ -26,9 +30,11 @@ from typing import Any
 from urllib.parse import quote
 
 from generator.build import Builder
+from generator.cache import CACHE_DIR
 from generator.config import load_config
-from generator.errors import DigestError
+from generator.errors import DigestError, UsageError
 from generator.httpd import (
+    MARKS_URL,
     Answer,
     PreviewHTTPServer,
     bind_server,
@@ -37,7 +43,8 @@ from generator.httpd import (
     page_key,
     request_target,
 )
-from generator.watch import ChangeInbox, Outcome, RebuildLoop, Watcher
+from generator.marks import Mark, add_banner, collect_marks, marks_css, next_due
+from generator.watch import SCHEDULED, ChangeInbox, Outcome, RebuildLoop, Watcher
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,10 @@ HISTORY = 200  # builds whose changed URLs a reconnecting tab can catch up on
 # A changed page up to this size travels with the event that announces it: the tab
 # swaps it in without asking for it. A larger one is fetched as before.
 PUSH_BYTES = 1 << 20
+PREVIEW_FOLDER = f"{CACHE_DIR}/preview"  # under the site root: never published
+PREVIEW_STATE = "preview-state.pickle"  # beside `digest build`'s state.pickle, not over it
+# A timer wakes the loop when a held-back entry falls due; a long wait is cut into days.
+DUE_SLACK, DUE_MAX_WAIT = 0.05, 86_400.0
 
 
 class ReadWriteLock:
@@ -102,31 +113,40 @@ class EventStream:
 class LiveSite:
     """What request threads share with the rebuild loop: output, build number, errors, tabs."""
 
-    def __init__(self, out: Path, base_path: str = "/") -> None:
+    def __init__(
+        self, out: Path, base_path: str = "/", clock: Callable[[], float] = time.time
+    ) -> None:
         self.out = out
         self.base_path = base_path
+        self.clock = clock  # what "scheduled" is measured against
+        self.marks: dict[str, Mark] = {}  # page key -> its draft or scheduled mark
+        self._banners: dict[str, str] = {}  # page key -> its banner, as tabs last heard
         self.rw = ReadWriteLock()
         self.instance = secrets.token_hex(4)  # a restarted server is a new instance
         self._lock = threading.Lock()
         self._build = 0
         self._history: deque[tuple[int, list[str]]] = deque(maxlen=HISTORY)
         self.errors: list[str] = []
+        self.partial = False  # the errors are entries left out of a site that is served
+        self.good = False  # a good build of this server is being served
         self._streams: set[EventStream] = set()
 
     def version(self) -> str:
         with self._lock:
             return f"{self.instance}:{self._build}"
 
-    def record_good(self, urls: list[str]) -> None:
-        """A good build: clear the errors and tell every tab what changed.
+    def record_good(self, urls: list[str], left_out: list[str] | None = None) -> None:
+        """A good build: tell every tab what changed, and which broken entries it left out
+        (an overlay shows them over the new site); with none, the overlay goes.
 
         A tab whose own page changed gets the page with the event (as a request for it
         would be answered now), which saves it a round trip before it can swap it in.
         """
         with self._lock:
+            urls = [*urls, *self._marks_changed()]
             self._build += 1
             self._history.append((self._build, urls))
-            self.errors = []
+            self.errors, self.partial, self.good = list(left_out or []), bool(left_out), True
             changed = {page_key(url) for url in urls}
             pages: dict[str, str | None] = {}
             for stream in list(self._streams):
@@ -138,6 +158,8 @@ class LiveSite:
                         data["page"], data["html"] = stream.page, pages[stream.page]
                 if not stream.put(self._message("changed", data)):
                     self._streams.discard(stream)
+            if self.errors:
+                self._broadcast("error", self._errors_shown())
 
     def _page_html(self, url: str) -> str | None:
         """The HTML a request for `url` gets now, script added; None to let the tab fetch it."""
@@ -151,17 +173,47 @@ class LiveSite:
         if body is None or len(body) > PUSH_BYTES:
             return None
         version = f"{self.instance}:{self._build}"
-        return inject_script(body, version).decode("utf-8", errors="replace")
+        return self.dress(body, url, version).decode("utf-8", errors="replace")
+
+    def dress(self, page: bytes, key: str, version: str) -> bytes:
+        """An HTML page as served: its draft or scheduled banner, and the reload script."""
+        mark = self.marks.get(key) if key else None
+        banner = mark.banner(self.clock()) if mark is not None else ""
+        return inject_script(add_banner(page, banner) if banner else page, version)
+
+    def marks_css(self) -> str:
+        return marks_css(self.marks.values(), self.clock())
+
+    def _marks_changed(self) -> list[str]:
+        """The pages whose banner changed since tabs last heard (an edit, or the clock
+        passing a scheduled date), and the tags' stylesheet with them."""
+        now = self.clock()
+        banners = {key: text for key, mark in self.marks.items() if (text := mark.banner(now))}
+        keys = banners.keys() | self._banners.keys()
+        changed = sorted(k for k in keys if banners.get(k) != self._banners.get(k))
+        self._banners = banners
+        return [*changed, MARKS_URL] if changed else []
 
     def record_failed(self, lines: list[str]) -> None:
         """A broken edit: every tab shows the errors; the last good site stays."""
         with self._lock:
-            self.errors = lines
-            self._broadcast("error", {"errors": lines})
+            self.errors, self.partial = lines, False
+            self._broadcast("error", self._errors_shown())
 
     def status(self) -> dict[str, Any]:
         with self._lock:
-            return {"build": f"{self.instance}:{self._build}", "errors": list(self.errors)}
+            build = f"{self.instance}:{self._build}"
+            return {"build": build, "errors": list(self.errors), "partial": self.partial}
+
+    def _errors_shown(self) -> dict[str, Any]:
+        """The errors for the overlay, headed by what the tab is showing meanwhile."""
+        if self.partial:
+            title = "digest: these entries do not build and are left out of the preview."
+        elif self.good:
+            title = "digest: the last edit does not build. Showing the last good version."
+        else:
+            title = "digest: the site does not build yet."
+        return {"errors": self.errors, "title": title}
 
     def open_stream(self, since: str, page: str = "") -> EventStream | None:
         """Register a tab showing `page`; queue what it missed since `since` and the state."""
@@ -173,7 +225,7 @@ class LiveSite:
             if missed:
                 stream.put(self._message("changed", {"urls": missed}))
             if self.errors:
-                stream.put(self._message("error", {"errors": self.errors}))
+                stream.put(self._message("error", self._errors_shown()))
             else:
                 stream.put(self._message("ok", {}))
             self._streams.add(stream)
@@ -233,16 +285,25 @@ class DevServer:
         port: int = 8000,
         request_timeout: float = 10.0,
         say: Callable[[str], None] | None = None,
+        drafts: bool = True,
+        future: bool = True,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.root, self.host, self.port = root, host, port
         self.request_timeout = request_timeout
         self.say = say or _print
-        self.site = LiveSite(_output_folder(root, output))
+        self.site = LiveSite(preview_folder(root, output), clock=clock)
         # The cache is saved once, on close, rather than after every keystroke.
         self.builder = Builder(
             root,
-            output,
-            drafts=True,
+            self.site.out,
+            state_file=PREVIEW_STATE,
+            drafts=drafts,
+            future=future,
+            # Broken entries are left out (and shown in the overlay), so a first build
+            # with one never leaves the preview empty; `_report` keeps the entries the
+            # preview shows protected, so a broken edit keeps their last good pages.
+            keep_going=True,
             in_place=True,
             write_lock=self.site.rw,
             autosave=False,
@@ -255,6 +316,13 @@ class DevServer:
         self.httpd: PreviewHTTPServer | None = None
         self._serving: threading.Thread | None = None
         self._warnings: list[str] = []
+        self._left_out: list[str] = []
+        self._indexed: object = None  # the site whose entries are protected
+        self._held: float | None = None  # when the next held-back entry falls due
+        self._marked: object = None  # the site whose entries were last marked
+        self._by_key: dict[str, Any] = {}  # its entries by page key
+        self._timer: threading.Timer | None = None
+        self.due_at: float | None = None  # when the timer wakes the loop next
 
     @property
     def url(self) -> str:
@@ -284,6 +352,8 @@ class DevServer:
         self.watcher.stop()
         if self.loop.stop():  # not while a build still runs: it may be mid-way
             self.builder.save()
+        if self._timer is not None:  # after the loop: its last build may have set one
+            self._timer.cancel()
         self.site.close_all()
         if self.httpd is not None:
             if self._serving is not None:
@@ -301,11 +371,16 @@ class DevServer:
         trigger = _trigger(outcome.paths)
         if not outcome.ok:
             lines = [str(error.under(self.root)) for error in outcome.errors]
+            served = self.site.good
             self.site.record_failed(lines)
             count = f"{len(lines)} problem{'s' * (len(lines) != 1)}"
-            self.say(f"{trigger}: {count}; still serving the last good build")
+            if served:
+                self.say(f"{trigger}: {count}; still serving the last good build")
+            else:
+                self.say(f"{trigger}: {count}; nothing to show until the site builds")
             for line in lines:
                 self.say(f"  {line}")
+            self._left_out = []
             return
         result = outcome.result
         out = result.out or self.site.out
@@ -313,12 +388,70 @@ class DevServer:
             with self.site.rw:  # a config edit moved the output or the base path
                 self.site.out = self.loop.output = out
                 self.site.base_path = result.config.base_path
-        self.site.record_good(result.changed_urls())
+        left_out = [str(error.under(self.root)) for error in result.skipped]
+        if result.site is not None:  # else nothing changed, and the marks stand
+            self._mark_entries(result)
+            self._held = result.site.next_release
+        self.site.record_good(result.changed_urls(), left_out)
+        self._wake_when_due()
+        if result.site is not None and result.site is not self._indexed:
+            self._indexed = result.site
+            self.builder.protected = frozenset(e.path for e in result.site.entries)
         self.say(f"{trigger}: {_summary(result)} in {outcome.seconds * 1000:.0f} ms")
+        if left_out != self._left_out:
+            self._left_out = left_out
+            if left_out:
+                some = f"{len(left_out)} entr{'ies' if len(left_out) != 1 else 'y'}"
+                self.say(f"  {some} left out of the preview until fixed:")
+            for line in left_out:
+                self.say(f"  {line}")
         if result.warnings != self._warnings:
             self._warnings = list(result.warnings)
             for warning in result.warnings:
                 self.say(f"  warning: {warning}")
+
+    def _mark_entries(self, result: Any) -> None:
+        """Find the drafts and scheduled entries: all of them after a full build, only
+        the edited ones after an edit applied to the last site (the same Site object,
+        whose entries keep their URL: a few milliseconds at 100,000 entries saved)."""
+        now, site = self.site.clock(), result.site
+        if site is not self._marked:
+            self._marked = site
+            self._by_key = {page_key(e.url): e for e in site.entries}
+            self.site.marks = collect_marks(site.entries, result.config, now)
+            return
+        base = result.config.base_path
+        keys = {
+            page_key(base + output[: -len("index.html")])
+            for output in result.regenerated
+            if output.endswith("index.html")
+        }
+        edited = [self._by_key[key] for key in keys if key in self._by_key]
+        marks = {key: mark for key, mark in self.site.marks.items() if key not in keys}
+        marks.update(collect_marks(edited, result.config, now))
+        self.site.marks = marks
+
+    def fall_due(self) -> None:
+        """A scheduled entry's date has come: build (it may enter the preview) and tell
+        the tabs whose "Scheduled" banner goes. The timer calls this."""
+        self.inbox.add([SCHEDULED])
+
+    def _wake_when_due(self) -> None:
+        """Set the timer for the next scheduled entry, shown or held back."""
+        now = self.site.clock()
+        found = (next_due(self.site.marks.values(), now), self._held)
+        times = [t for t in found if t is not None]
+        when = min(times, default=None)
+        if when == self.due_at and self._timer is not None and self._timer.is_alive():
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self.due_at, self._timer = when, None
+        if when is not None:
+            wait = min(max(when - now, 0.0) + DUE_SLACK, DUE_MAX_WAIT)
+            self._timer = threading.Timer(wait, self.fall_due)
+            self._timer.daemon = True
+            self._timer.start()
 
 
 def serve_site(
@@ -328,16 +461,19 @@ def serve_site(
     host: str = "127.0.0.1",
     port: int = 8000,
     open_browser: bool = False,
+    drafts: bool = True,
+    future: bool = True,
     stop: threading.Event | None = None,
     on_ready: Callable[[DevServer], None] | None = None,
 ) -> int:
     """The `digest serve` command: serve with live reload until Ctrl-C (or `stop` is set)."""
     stop = stop or threading.Event()
-    dev = DevServer(root, output, host=host, port=port)
+    dev = DevServer(root, output, host=host, port=port, drafts=drafts, future=future)
     restore = _stop_on_sigterm(stop)
     try:
         dev.start()
-        _print(f"Serving {root} at {dev.url} (drafts included); press Ctrl-C to stop")
+        shown = _shown(drafts, future)
+        _print(f"Serving {root} at {dev.url} ({shown}); press Ctrl-C to stop")
         if host not in ("127.0.0.1", "localhost", "::1"):
             _print(f"note: {host} may be reachable from other machines")
         if open_browser:
@@ -355,6 +491,16 @@ def serve_site(
     return 0
 
 
+def _shown(drafts: bool, future: bool) -> str:
+    """Which entries the preview adds to what `digest build` publishes."""
+    if drafts and future:
+        return "drafts and scheduled entries included, each marked"
+    if drafts or future:
+        added, left = ("drafts", "scheduled entries") if drafts else ("scheduled entries", "drafts")
+        return f"{added} included and marked, {left} left out"
+    return "only what `digest build` publishes"
+
+
 def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
     """Let SIGTERM end the server as cleanly as Ctrl-C does (main thread only), a build
     under way included."""
@@ -369,10 +515,23 @@ def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
-def _output_folder(root: Path, output: Path | None) -> Path:
-    """Where the site will be written, even when the config is broken."""
-    if output is not None:
-        return output
+def preview_folder(root: Path, output: Path | None) -> Path:
+    """Where the preview is written: `output`, or the cache's; never where `digest build`
+    writes (a published site must not get drafts, nor lose its files to a preview)."""
+    folder = output if output is not None else root / PREVIEW_FOLDER
+    published = _published_folder(root)
+    mine, theirs = folder.resolve(), published.resolve()
+    if mine == theirs or mine.is_relative_to(theirs) or theirs.is_relative_to(mine):
+        raise UsageError(
+            f"the preview folder {folder} would write into {published}, the folder "
+            "`digest build` writes; leave out -o (the preview goes to "
+            f"{root / PREVIEW_FOLDER}) or name a folder of its own"
+        )
+    return folder
+
+
+def _published_folder(root: Path) -> Path:
+    """Where `digest build` writes the site, even when the config is broken."""
     try:
         return root / load_config(root).output
     except DigestError:
@@ -382,6 +541,8 @@ def _output_folder(root: Path, output: Path | None) -> Path:
 def _trigger(paths: list[str]) -> str:
     if not paths:
         return "first build"
+    if paths == [SCHEDULED]:
+        return "a scheduled entry fell due"
     return paths[0] + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
 
 

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 INPUT_FOLDERS = {"content": "content", "templates": "template", "static": "static"}
 NEVER_INPUTS = {".git", ".digest-cache"}  # hidden anyway; named for the reader
 QUIET_SECONDS = 0.05
+# Not a path: the live preview's timer says a scheduled entry fell due (a full build).
+SCHEDULED = "<scheduled>"
 # Reading a file raises "opened" and "closed without writing": the build reads every
 # input, so only events that mean the bytes or the names changed are asked for.
 WATCHED_EVENTS = [
@@ -329,7 +331,9 @@ class RebuildLoop:
         """The distinct input paths among `paths`, relative to the root, in arrival order."""
         seen: dict[str, None] = {}
         for path in paths:
-            if classify(path, self.root, self.output) is not None:
+            if path == SCHEDULED:
+                seen.setdefault(path, None)
+            elif classify(path, self.root, self.output) is not None:
                 seen.setdefault(_display(path, self.root), None)
         return list(seen)
 

@@ -34,6 +34,8 @@ START_SECONDS = 60.0
 ENTRY_FILE = "content/2025/2025-06-04-long.md"
 ENTRY_URL = "/2025/06/04/long/"
 OVERLAY = "#__digest_overlay[role=alert]"
+DRAFT_FILE = "content/2025/2025-06-02-draft.md"
+DRAFT_URL = "/2025/06/02/draft/"
 
 
 def entry(opening: str, date: str = "2025-06-04") -> str:
@@ -84,6 +86,7 @@ def served(write_tree: WriteTree) -> Iterator[Served]:
         {
             ENTRY_FILE: entry("Opening paragraph, version 1."),
             "content/2025/2025-06-03-short.md": entry("Another one.", "2025-06-03"),
+            DRAFT_FILE: "---\ntitle: A draft entry\ndate: 2025-06-02\ndraft: true\n---\nNot yet.\n",
             "templates/static/style.css": "body { background-color: rgb(255, 255, 255); }\n",
         }
     )
@@ -248,7 +251,7 @@ def test_stylesheet_edit_applies_without_a_reload(page: Page, served: Served) ->
     css.write_text("body { background-color: rgb(1, 2, 3); }\n", encoding="utf-8")
     expect(body).to_have_css("background-color", "rgb(1, 2, 3)", timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.__marker") == "still here"
-    expect(page.locator('link[rel="stylesheet"]')).to_have_count(1)
+    expect(page.locator('link[rel="stylesheet"]:not([href^="/__digest__/"])')).to_have_count(1)
 
 
 def test_a_page_with_scripts_of_its_own_is_reloaded(page: Page, served: Served) -> None:
@@ -266,3 +269,35 @@ def test_a_page_with_scripts_of_its_own_is_reloaded(page: Page, served: Served) 
     override.write_text(theme.replace(block, f"{block}<p>Search help</p>", 1), encoding="utf-8")
     expect(page.locator("main")).to_contain_text("Search help", timeout=TIMEOUT_MS)
     assert page.evaluate("() => window.__beforeReload") is None  # a real reload
+
+
+def test_drafts_are_marked_in_the_preview(page: Page, served: Served) -> None:
+    page.goto(served.url.rstrip("/") + DRAFT_URL)
+    banner = page.locator("[data-digest-mark]")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Draft — digest build leaves it out")
+    expect(page.locator("h1")).to_have_text("A draft entry")
+
+    page.goto(served.url)  # the home page lists it: its links carry a tag
+    expect(page.locator(f'main a[href="{DRAFT_URL}"]').first).to_be_visible()
+    tag = """([draft, other]) => [draft, other].map((url) => getComputedStyle(
+        document.querySelector(`main a[href="${url}"]`), "::after").content)"""
+    page.wait_for_function(f"() => ({tag})({[DRAFT_URL, ENTRY_URL]!r})[0] === '\"Draft\"'")
+    assert page.evaluate(tag, [DRAFT_URL, ENTRY_URL])[1] in ("none", "normal")
+    expect(page.locator("[data-digest-mark]")).to_have_count(0)
+
+
+def test_a_new_broken_entry_is_listed_while_edits_go_on(page: Page, served: Served) -> None:
+    open_entry(page, served)
+    broken = served.root / "content/2025/2025-06-05-broken.md"
+    broken.write_text("---\ntitle: Broken\ndate: nope\n---\nBody\n", encoding="utf-8")
+    overlay = page.locator(OVERLAY)
+    expect(overlay).to_contain_text("left out of the preview", timeout=TIMEOUT_MS)
+    expect(overlay).to_contain_text("2025-06-05-broken.md:3: `date`")
+
+    served.entry_path.write_text(entry("Opening paragraph, edited meanwhile."), encoding="utf-8")
+    expect(page.locator(".prose")).to_contain_text("edited meanwhile", timeout=TIMEOUT_MS)
+    expect(overlay).to_contain_text("2025-06-05-broken.md:3:")  # still left out
+
+    broken.write_text(entry("Now it builds.", "2025-06-05"), encoding="utf-8")
+    expect(page.locator(OVERLAY)).to_have_count(0, timeout=TIMEOUT_MS)

@@ -52,6 +52,64 @@ def test_new_then_build_gives_a_site(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "written" in capsys.readouterr().out
 
 
+def test_new_writes_a_github_pages_workflow_that_runs_digest_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from generator import scaffold
+
+    editable = '{"url": "file:///work/digest", "dir_info": {"editable": true}}'
+    monkeypatch.setattr(scaffold, "_direct_url", lambda: editable)
+    root = tmp_path / "mysite"
+    assert main(["new", str(root)]) == 0
+    text = (root / ".github/workflows/pages.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)  # valid YAML
+    assert set(workflow[True]) >= {"push", "workflow_dispatch"}  # `on:` reads as True
+    jobs = workflow["jobs"]
+    steps = [step for job in jobs.values() for step in job["steps"]]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert re.search(r"^digest build\b", runs, re.M)
+    assert '"$DIGEST_REQUIREMENT"' in runs and "DIGEST_REQUIREMENT" in workflow["env"]
+    uses = {step["uses"].split("@")[0]: step for step in steps if "uses" in step}
+    assert {"actions/checkout", "actions/setup-python", "actions/configure-pages",
+            "actions/upload-pages-artifact", "actions/deploy-pages"} <= set(uses)  # fmt: skip
+    assert uses["actions/upload-pages-artifact"]["with"]["path"] == "site"
+    deploy = next(
+        job
+        for job in jobs.values()
+        if any("deploy-pages" in s.get("uses", "") for s in job["steps"])
+    )
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    # Installed here from a folder CI cannot see: the workflow says what to set.
+    assert "DIGEST_REQUIREMENT" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        ('{"url": "https://github.com/o/digest.git", "vcs_info": {"vcs": "git", '
+         '"requested_revision": "v0.1.0", "commit_id": "abc"}}',
+         "digest @ git+https://github.com/o/digest.git@v0.1.0"),
+        ('{"url": "https://github.com/o/digest", "vcs_info": {"vcs": "git", "commit_id": "abc"}}',
+         "digest @ git+https://github.com/o/digest@abc"),
+        ('{"url": "https://example.org/digest-0.1.0-py3-none-any.whl", "archive_info": {}}',
+         "digest @ https://example.org/digest-0.1.0-py3-none-any.whl"),
+        ('{"url": "file:///work/digest", "dir_info": {"editable": true}}', None),
+        ('{"url": "file:///tmp/digest.whl", "archive_info": {}}', None),
+        (None, None),
+        ("not json", None),
+    ],
+)  # fmt: skip
+def test_the_workflow_installs_digest_from_where_it_came(
+    direct_url: str | None, expected: str | None
+) -> None:
+    from generator.scaffold import requirement_from
+
+    assert requirement_from(direct_url) == expected
+
+
 def test_new_refuses_a_folder_with_files(write_tree: WriteTree) -> None:
     root = write_tree({"notes.txt": "keep me"})
     assert main(["new", str(root)]) == 2
