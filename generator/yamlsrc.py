@@ -1,4 +1,10 @@
-"""YAML that remembers where every key was written, so messages can name the line."""
+"""YAML that remembers where every key was written, so messages can name the line.
+
+Every document is composed by our `_Composer` from the parser's events, whichever
+parser PyYAML was built with (libyaml's in C, or its own in Python): the composer is
+where aliases are counted and nesting is bounded, so a "billion laughs" document or a
+thousand nested `[` stop at once with a line, and both builds read a document alike.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +12,152 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
 
 from generator.errors import DigestError
 
-# libyaml's parser when PyYAML was built with it: the same nodes and marks, much faster.
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Values an alias may repeat in one document, in all: anchors save typing a list twice,
+# never build a tree many times the size of the text ("billion laughs").
+ALIAS_BUDGET = 10_000
+# Lists and mappings inside one another: front matter and registries use three or four.
+MAX_DEPTH = 100
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
-    """Safe YAML without implicit timestamps: dates are parsed by us, with our messages."""
+class _Composer(Composer):
+    """PyYAML's composer, counting the values aliases repeat and the nesting depth."""
+
+    path: str | Path = ""
+    first_line = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sizes: dict[int, int] = {}  # id(collection node) -> values it holds, repeats too
+        self._repeated = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                self._count_alias(target, event.start_mark.line)
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise DigestError(
+                f"invalid YAML: lists or mappings nested more than {MAX_DEPTH} deep",
+                self.path,
+                self.first_line + event.start_mark.line,
+                "flatten the lists",
+            )
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if isinstance(node, yaml.SequenceNode):
+            self._sizes[id(node)] = 1 + sum(self._size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            self._sizes[id(node)] = 1 + sum(
+                self._size(key) + self._size(value) for key, value in node.value
+            )
+        return node
+
+    def _size(self, node: yaml.Node) -> int:
+        return self._sizes.get(id(node), 1)
+
+    def _count_alias(self, target: yaml.Node, line: int) -> None:
+        if isinstance(target, yaml.CollectionNode) and id(target) not in self._sizes:
+            raise DigestError(
+                "invalid YAML: an alias refers to the list or mapping that contains it",
+                self.path,
+                self.first_line + line,
+                "remove the `*alias` inside its own `&anchor`",
+            )
+        self._repeated += self._size(target)
+        if self._repeated > ALIAS_BUDGET:
+            raise DigestError(
+                f"invalid YAML: aliases (`*name`) repeat more than {ALIAS_BUDGET:,} values",
+                self.path,
+                self.first_line + line,
+                "write the values out, or repeat smaller lists",
+            )
 
 
-_Loader.yaml_implicit_resolvers = {
+class _PurePythonLoader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Composer,
+    SafeConstructor, Resolver,
+):  # fmt: skip
+    """Safe YAML read by PyYAML's own parser."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    CParser = None
+
+if CParser is not None:
+
+    class _LibyamlLoader(_Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+        """Safe YAML read by libyaml's parser: the same events, several times faster."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    LOADERS: tuple[type[_Composer], ...] = (_LibyamlLoader, _PurePythonLoader)
+else:
+    LOADERS = (_PurePythonLoader,)
+
+# Dates are parsed by us, with our messages: no implicit timestamps.
+_RESOLVERS = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+for _loader in LOADERS:
+    _loader.yaml_implicit_resolvers = _RESOLVERS  # type: ignore[attr-defined]
+_Loader = LOADERS[0]  # the fastest at hand; tests run every one
 
 
 def load_yaml(text: str, path: str | Path, first_line: int = 1) -> tuple[Any, yaml.Node | None]:
-    """Parse `text` (which starts on `first_line` of `path`); return the data and its node tree."""
+    """Parse `text` (which starts on `first_line` of `path`); return the data and its node tree.
+
+    Text libyaml refuses is read again by PyYAML's own parser, whose verdict and
+    message stand: an error reads the same however PyYAML was built.
+    """
+    text = _without_tabs(text, path, first_line)
     try:
-        loader = _Loader(text)
-    except yaml.YAMLError as exc:  # the reader refuses control characters up front
-        raise _reader_error(exc, text, path, first_line) from exc
+        return _load(_Loader, text, path, first_line)
+    except yaml.YAMLError as exc:
+        error = exc
+    if _Loader is not _PurePythonLoader:
+        try:
+            return _load(_PurePythonLoader, text, path, first_line)
+        except yaml.YAMLError as exc:
+            error = exc
+    if isinstance(error, yaml.MarkedYAMLError) and not isinstance(error, yaml.reader.ReaderError):
+        raise _yaml_error(error, text, path, first_line) from error
+    raise _reader_error(error, text, path, first_line) from error
+
+
+def _load(
+    loader_class: type[_Composer], text: str, path: str | Path, first_line: int
+) -> tuple[Any, yaml.Node | None]:
+    """Compose and construct with one parser; its YAMLError goes to the caller."""
+    loader: Any = loader_class(text)  # the reader refuses control characters up front
+    loader.path, loader.first_line = path, first_line
     try:
         node = loader.get_single_node()
         if node is None:
@@ -49,17 +178,42 @@ def load_yaml(text: str, path: str | Path, first_line: int = 1) -> tuple[Any, ya
                 first_line + _tag_line(text),
                 "remove the `!!` tag, or quote the value",
             ) from exc
-    except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, text, path, first_line) from exc
-    except yaml.YAMLError as exc:
-        raise _reader_error(exc, text, path, first_line) from exc
     except RecursionError as exc:
         raise DigestError(
             "invalid YAML: nested too deeply", path, first_line, "flatten the lists"
         ) from exc
     finally:
-        if "loader" in locals():
-            loader.dispose()
+        loader.dispose()
+
+
+def _without_tabs(text: str, path: str | Path, first_line: int) -> str:
+    """Tabs between the words of a line become spaces; a tab that indents is refused.
+
+    YAML allows a tab as a separator inside a line (`title:<tab>Trade`), never as
+    indentation. libyaml accepts the first in most places and PyYAML's own parser in
+    none, so neither sees one: the result cannot depend on how PyYAML was built. Every
+    value digest reads is whitespace-collapsed, so a space serves as well as the tab.
+    """
+    if "\t" not in text:
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if "\t" not in line:
+            continue
+        words = line.lstrip(" \t")
+        if not words:  # a blank line, whatever it holds
+            lines[number] = ""
+            continue
+        indent = line[: len(line) - len(words)]
+        if "\t" in indent:
+            raise DigestError(
+                "invalid YAML: a tab character is not allowed in YAML indentation",
+                path,
+                first_line + number,
+                "indent with spaces instead of tabs",
+            )
+        lines[number] = indent + words.replace("\t", " ")
+    return "\n".join(lines)
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
@@ -184,6 +338,17 @@ _PROBLEMS = (
 )
 
 
+# Where a quote or bracket is left open, the parser gives up lines later (often at the
+# end of the front matter); the message names the line that opened it.
+_OPENED = {
+    "while scanning a quoted scalar": ("a quoted value is not closed", "add the closing quote"),
+    "while parsing a flow sequence": ("a `[` list is not closed", "close it with `]`"),
+    "while parsing a flow mapping": ("a `{` mapping is not closed", "close it with `}`"),
+}
+# What the parser says when it meets the end of the text, or of the list, first.
+_GAVE_UP = ("end of stream", "document separator", "expected ',' or")
+
+
 def _yaml_error(
     exc: yaml.MarkedYAMLError, text: str, path: str | Path, first_line: int
 ) -> DigestError:
@@ -198,6 +363,15 @@ def _yaml_error(
             "indent with spaces instead of tabs",
         )
     problem = exc.problem or exc.context or "invalid YAML"
+    opened = _OPENED.get(exc.context or "")
+    if opened and exc.context_mark and any(words in problem for words in _GAVE_UP):
+        gave_up = f" (the YAML parser gave up on line {line})" if mark else ""
+        return DigestError(
+            f"invalid YAML: {opened[0]}",
+            path,
+            exc.context_mark.line + first_line,
+            opened[1] + gave_up,
+        )
     hint = "check the indentation, and quote values that contain `: ` or `#`"
     for needle, ours, our_hint in _PROBLEMS:
         if needle in problem:
