@@ -165,7 +165,9 @@ class Builder:
         self._entries: dict[str, Entry] = {}  # "path:content hash" -> parsed entry
         self._entries_zone: str | None = None
         self._entries_changed = False
-        self._registries: dict[str, list[Person] | list[Topic]] = {}
+        # "path:content hash" -> (people or topics, what reading them mended)
+        self._registries: dict[str, tuple[list[Person] | list[Topic], list[str]]] = {}
+        self._registry_warnings: list[str] = []  # the last build's, for its site
         self._scans: dict[str, Scan] = {}  # "path:content hash" -> scan, for `_scans_key`
         self._scans_key: str | None = None  # the registries and parse settings scanned with
         self._scans_changed = False
@@ -233,6 +235,7 @@ class Builder:
             scans = self._scan_entries(entries, hashes, partial(self._scanner, people, topics))
         with _timed(timings, "index"):
             site, entries_skipped = self._index(entries, people, topics, config, scans)
+            site.warnings[:0] = self._registry_warnings
             skipped += entries_skipped
         from generator.newsroom import add_pictures, scan_notes
         from generator.render import plan_site
@@ -446,6 +449,8 @@ class Builder:
                     )
                 except (DigestError, BuildFailed):
                     return None  # the full build reports it with everything else
+                if entry.warnings or _warned(snap.by_path.get(source.rel)):
+                    return None  # the site's warnings change: the full build says them
                 edits.append((entry, self._scanner(*self._scanning).scan(entry)))
         with _timed(timings, "index"):
             try:
@@ -743,17 +748,21 @@ class Builder:
         from generator.registry import parse_people, parse_topics
 
         found: dict[str, list] = {"people.yaml": [], "topics.yaml": []}
+        self._registry_warnings = []
         for source in sources:
             name = source.rel.rsplit("/", 1)[-1]
             key = f"{source.rel}:{hashes[source.rel]}"
             if key not in self._registries:
                 parser = parse_people if name == "people.yaml" else parse_topics
+                mended: list[str] = []
                 try:
-                    self._registries[key] = parser(source.rel, decode(source.rel, _read(source)))
+                    text = decode(source.rel, _read(source), mended, empty_ok=True)
+                    self._registries[key] = (parser(source.rel, text), mended)
                 except DigestError as exc:
                     errors.append(exc)
                     continue
-            found[name] = self._registries[key]
+            found[name], mended = self._registries[key]
+            self._registry_warnings += mended
         return found["people.yaml"], found["topics.yaml"]  # type: ignore[return-value]
 
 
@@ -775,6 +784,11 @@ def build_site(
         use_cache=use_cache and write, progress=progress,
     )  # fmt: skip
     return builder.build(write=write)
+
+
+def _warned(entry: Entry | None) -> bool:
+    """Whether the site's warnings name this entry (the edit path keeps them as they are)."""
+    return entry is not None and bool(entry.warnings)
 
 
 def _parsing(config: Config) -> str:

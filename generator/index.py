@@ -41,7 +41,7 @@ def build_index(
     """
     scans = scans or {}
     errors: list[DigestError] = []
-    warnings: list[str] = []
+    warnings: list[str] = [w for e in entries for w in e.warnings]  # what parsing mended
     cutoff = float("inf") if future or now is None else now
     later = [e.order[0] for e in entries if e.order[0] > cutoff and (drafts or not e.draft)]
     # Copies: index links entries to people and pages, and parsed entries are reused.

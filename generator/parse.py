@@ -49,9 +49,11 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Ent
     """Parse one file; raise DigestError (or BuildFailed for several) naming its lines.
 
     `safe` strips raw HTML and script links from Markdown, for sites that publish
-    contributions from people they do not fully trust.
+    contributions from people they do not fully trust. What parsing mended on the way
+    (a control character removed, a slug made) is in the entry's `warnings`.
     """
-    text = decode(rel, data)
+    warnings: list[str] = []
+    text = decode(rel, data, warnings)
     if rel.endswith(".txt"):
         meta, lines, body, fmt = _split_raw_text(rel, text)
     elif text.lstrip().startswith("---"):
@@ -65,12 +67,23 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Ent
             1,
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
-    return _build_entry(rel, meta, lines, body, fmt, tz, safe)
+    entry = _build_entry(rel, meta, lines, body, fmt, tz, safe)
+    entry.warnings = tuple(warnings)
+    return entry
 
 
-def decode(rel: str, data: bytes) -> str:
-    """Decode UTF-8 (with or without a BOM) and normalise line ends."""
+def decode(
+    rel: str, data: bytes, warnings: list[str] | None = None, *, empty_ok: bool = False
+) -> str:
+    """Decode UTF-8 (with or without a BOM), normalise line ends, drop control characters.
+
+    Control characters are invisible, no text needs them and XML refuses them: they are
+    removed, and `warnings` is told where the first one was. `empty_ok` is for the
+    registries, where an empty file simply lists nobody.
+    """
     if not data.strip():
+        if empty_ok:
+            return ""
         raise DigestError("the file is empty", rel, 1, "add front matter and text, or delete it")
     if b"\x00" in data[:8192]:
         raise DigestError(
@@ -90,15 +103,28 @@ def decode(rel: str, data: bytes) -> str:
         ) from exc
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    control = _CONTROL.search(text) if data.translate(None, _NOT_CONTROL) else None
-    if control:
-        raise DigestError(
-            f"a control character (0x{ord(control.group()):02x}) is in the text",
-            rel,
-            text.count("\n", 0, control.start()) + 1,
-            "delete the invisible character (it often comes from copy and paste)",
-        )
+    if data.translate(None, _NOT_CONTROL):
+        text = _drop_control(rel, text, warnings)
     return text
+
+
+def _drop_control(rel: str, text: str, warnings: list[str] | None) -> str:
+    """`text` without control characters; one warning names the first, by line and column."""
+    first = _CONTROL.search(text)
+    if first is None:
+        return text
+    start = first.start()
+    line = text.count("\n", 0, start) + 1
+    column = start - text.rfind("\n", 0, start)
+    cleaned, count = _CONTROL.subn("", text)
+    if warnings is not None:
+        more = f" and {count - 1} more" if count > 1 else ""
+        warnings.append(
+            f"{rel}:{line}:{column}: removed an invisible control character "
+            f"(0x{ord(first.group()):02x}){more} — delete it from the file to silence this "
+            "(it often comes from copy and paste)"
+        )
+    return cleaned
 
 
 def _split_front_matter(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, str]:

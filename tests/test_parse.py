@@ -754,9 +754,49 @@ def test_whitespace_only_line_before_front_matter() -> None:
     assert parse("  \n" + entry_text(title="Indented")).title == "Indented"
 
 
-def test_control_character_in_front_matter() -> None:
-    error = one_error("---\ntitle: a\x1fb\ndate: 2025-06-04\n---\nBody.\n")
-    assert error.line == 2
+def test_control_character_in_front_matter_is_removed_with_a_warning() -> None:
+    entry = parse("---\ntitle: a\x1fb\ndate: 2025-06-04\n---\nBody.\n")
+    assert entry.title == "ab"
+    assert entry.warnings == (
+        f"{REL}:2:9: removed an invisible control character (0x1f) — delete it from the file "
+        "to silence this (it often comes from copy and paste)",
+    )
+
+
+def test_control_character_in_a_link_target_is_removed() -> None:
+    entry = parse("---\ntitle: T\ndate: 2025-06-04\n---\nSee [the report](https://x.org/a\x02b).\n")
+    assert 'href="https://x.org/ab"' in entry.body
+    assert entry.warnings[0].startswith(
+        f"{REL}:5:33: removed an invisible control character (0x02)"
+    )
+
+
+def test_several_control_characters_give_one_warning() -> None:
+    entry = parse("---\r\ntitle: T\x0c\r\ndate: 2025-06-04\r\n---\r\nA\x7f b\x01\x1b.\r\n")
+    assert entry.title == "T"
+    assert "A b." in entry.body
+    assert len(entry.warnings) == 1
+    assert entry.warnings[0].startswith(
+        f"{REL}:2:9: removed an invisible control character (0x0c) and 3 more"
+    )
+
+
+@pytest.mark.parametrize("rel", ["content/x.md", "content/x.txt"])
+@pytest.mark.parametrize("char", [chr(c) for c in [*range(1, 9), 11, 12, *range(14, 32), 127]])
+def test_every_control_character_is_removed_in_every_format(rel: str, char: str) -> None:
+    text = (
+        f"date 2025-06-04 By Jane{char} Doe, AP\n\nA{char} text.\n"
+        if rel.endswith(".txt")
+        else f"Title: A{char} title\nDate: 2025-06-04\n\nA{char} text.\n"
+    )
+    entry = parse(text, rel=rel)
+    assert char not in entry.title + entry.body + entry.summary + "".join(entry.authors)
+    assert entry.warnings[0].startswith(f"{rel}:1:")
+
+
+def test_tab_after_a_key_is_read() -> None:
+    entry = parse("---\ntitle:\tTrade talks\ndate:\t2025-06-04\n---\nBody.\n")
+    assert (entry.title, entry.date.day) == ("Trade talks", 4)
 
 
 def test_recursive_alias_in_front_matter() -> None:

@@ -1,0 +1,112 @@
+"""What parsing mends and says (control characters removed, …) reaches every build path:
+a clean build, one from the cache, one where nothing changed, a live edit, a resumed one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.build import Builder, build_site
+from generator.cli import main
+from tests.conftest import WriteTree, entry_text
+
+A = "content/2025-06-04-a.md"
+B = "content/2025-06-05-b.md"
+CLEAN_A = "---\ntitle: A\ndate: 2025-06-04\n---\nSee [the report](https://x.org/ab).\n"
+DIRTY_A = CLEAN_A.replace("x.org/ab", "x.org/a\x02b")
+WARNING = f"{A}:5:33: removed an invisible control character (0x02)"
+
+
+def mended(warnings: list[str]) -> list[str]:
+    return [w for w in warnings if "control character" in w]
+
+
+def edit(root: Path, rel: str, text: str) -> None:
+    """Write `text` and move the mtime on, so no build mistakes it for the old bytes."""
+    path = root / rel
+    path.write_text(text, encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+
+
+@pytest.fixture
+def root(write_tree: WriteTree) -> Path:
+    return write_tree({A: DIRTY_A, B: entry_text("B", "2025-06-05")})
+
+
+def test_control_character_is_removed_and_the_build_goes_on(root: Path) -> None:
+    result = build_site(root, search=False)
+    assert [w.split(" — ")[0] for w in mended(result.warnings)] == [WARNING]
+    page = (root / "site" / "2025" / "06" / "04" / "a" / "index.html").read_text()
+    assert 'href="https://x.org/ab"' in page
+    assert (root / A).read_text() == DIRTY_A  # content files are never modified
+
+
+def test_the_warning_is_said_again_by_builds_from_the_cache(root: Path) -> None:
+    build_site(root, search=False)
+    unchanged = build_site(root, search=False)
+    assert unchanged.nothing_changed
+    assert len(mended(unchanged.warnings)) == 1
+    edit(root, B, entry_text("B edited", "2025-06-05"))  # A comes from the cache
+    again = build_site(root, search=False)
+    assert len(mended(again.warnings)) == 1
+    full = build_site(root, search=False, use_cache=False)
+    assert mended(full.warnings) == mended(again.warnings)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_build_after_adding_or_removing_the_character(root: Path, use_cache: bool) -> None:
+    edit(root, A, CLEAN_A)
+    assert mended(build_site(root, search=False).warnings) == []
+    edit(root, A, DIRTY_A)
+    assert len(mended(build_site(root, search=False, use_cache=use_cache).warnings)) == 1
+    edit(root, A, CLEAN_A)
+    assert mended(build_site(root, search=False, use_cache=use_cache).warnings) == []
+
+
+def test_live_edits_add_and_remove_the_warning(root: Path) -> None:
+    edit(root, A, CLEAN_A)
+    live = Builder(root, root / "site", in_place=True, search=False)
+    assert mended(live.build().warnings) == []
+    edit(root, A, DIRTY_A)
+    assert len(mended(live.build(changed=[A]).warnings)) == 1
+    edit(root, B, entry_text("B edited", "2025-06-05"))
+    assert len(mended(live.build(changed=[B]).warnings)) == 1
+    edit(root, A, CLEAN_A)
+    assert mended(live.build(changed=[A]).warnings) == []
+
+
+def test_control_character_in_a_registry_is_removed(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {
+            "content/people.yaml": "- name: Jane\x02 Doe\n  role: Editor\n",
+            A: entry_text("A", people="[Jane Doe]"),
+        }
+    )
+    result = build_site(root, search=False)
+    assert [p.name for p in result.site.people] == ["Jane Doe"]
+    assert mended(result.warnings)[0].startswith(
+        "content/people.yaml:1:13: removed an invisible control character (0x02)"
+    )
+    assert len(mended(build_site(root, search=False).warnings)) == 1  # nothing changed
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "  \n", "# nobody yet\n"])
+@pytest.mark.parametrize("registry", ["people.yaml", "topics.yaml"])
+def test_an_empty_registry_lists_nobody(
+    write_tree: WriteTree, registry: str, text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree({f"content/{registry}": text, A: entry_text("A", people="[Jane Doe]")})
+    assert main(["check", str(root)]) == 0
+    assert "empty" not in capsys.readouterr().err
+    assert [p.name for p in build_site(root, search=False).site.people] == ["Jane Doe"]
+
+
+def test_cli_prints_the_warning_with_its_column(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", str(root), "--no-search"]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {root / A}:5:33: removed" in err or f"warning: {WARNING}" in err
