@@ -20,7 +20,7 @@ from generator.markup import (
     smarten,
 )
 from generator.model import Entry
-from generator.slug import is_valid_slug, slugify
+from generator.slug import is_valid_slug, slugify_escaped
 from generator.yamlsrc import key_lines, load_yaml
 
 KNOWN_KEYS = (
@@ -67,9 +67,7 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Ent
             1,
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
-    entry = _build_entry(rel, meta, lines, body, fmt, tz, safe)
-    entry.warnings = tuple(warnings)
-    return entry
+    return _build_entry(rel, meta, lines, body, fmt, tz, safe, warnings)
 
 
 def decode(
@@ -257,8 +255,13 @@ def _build_entry(
     fmt: str,
     tz: tzinfo,
     safe: bool = False,
+    warnings: list[str] | None = None,
 ) -> Entry:
     errors: list[DigestError] = []
+    warnings = [] if warnings is None else warnings
+
+    def warn(key: str) -> Callable[[str], None]:
+        return lambda message: warnings.append(f"{rel}:{where.get(key, 1)}: {message}")
 
     def check(key: str, convert: Callable[[Any], Any], default: Any = None) -> Any:
         if key not in meta or meta[key] is None:
@@ -294,7 +297,7 @@ def _build_entry(
                 "missing date", rel, where[""], "add `date: 2025-06-04` to the front matter"
             )
         )
-    slug = check("slug", _slug) or _slug_from_name(rel, errors)
+    slug = check("slug", lambda v: _slug(v, warn("slug"))) or _slug_from_name(rel, errors)
     entry_kwargs = {
         "authors": tuple(check("authors", _names, [])),
         "source": check("source", _text),
@@ -323,6 +326,7 @@ def _build_entry(
         updated=updated[0] if updated else None,
         day=when[0].astimezone(tz).date(),
         day_zone=str(getattr(tz, "key", tz)),
+        warnings=tuple(warnings),
         **entry_kwargs,
     )
     entry.fields_hash = entry_fields_hash(entry)
@@ -379,19 +383,28 @@ def _url(value: Any) -> str:
     return url
 
 
-def _slug(value: Any) -> str:
+def _slug(value: Any, warn: Callable[[str], None]) -> str:
+    """The slug as given, or made from it with a warning: old blogs' slugs carry `_`, `.`,
+    capitals and %-escapes (see slugify_escaped), and refusing them stops a migration."""
     slug = _text(value)
-    if not is_valid_slug(slug):
-        suggestion = slugify(slug)
+    if is_valid_slug(slug):
+        return slug
+    made = slugify_escaped(slug)
+    if "/" in slug or "\\" in slug:
         raise ValueError(
-            f"{slug!r} is not a valid slug" + (f"; try `slug: {suggestion}`" if suggestion else "")
+            f"{slug!r} is a path, but a slug is one part of the address"
+            + (f"; try `slug: {made}`" if made else "")
         )
-    return slug
+    if not made:
+        raise ValueError(f"{slug!r} has no letters or digits to make an address from")
+    warn(f"`slug: {slug}` is not in URL form; the entry's address uses {made!r} — write "
+         f"`slug: {made}` to silence this")  # fmt: skip
+    return made
 
 
 def _slug_from_name(rel: str, errors: list[DigestError]) -> str:
     stem = _DATE_PREFIX.sub("", PurePosixPath(rel).stem)
-    slug = slugify(stem)
+    slug = slugify_escaped(stem)
     if not slug:
         errors.append(
             DigestError(
