@@ -423,7 +423,7 @@ class Builder:
         """Apply entry edits to the last build; None when they need a full build."""
         from generator.delta import NeedsFullBuild, apply_edits, refingerprint
         from generator.newsroom import add_pictures
-        from generator.parse import parse_entry
+        from generator.parse import ParseOptions, parse_entry
         from generator.workers import render_all
         from generator.write import commit_edits
 
@@ -445,8 +445,9 @@ class Builder:
             for source in todo:
                 try:
                     entry = parse_entry(
-                        source.rel, data[source.rel], config.tz, safe=config.safe_mode
-                    )
+                        source.rel, data[source.rel], config.tz, safe=config.safe_mode,
+                        options=ParseOptions.of(config),
+                    )  # fmt: skip
                 except (DigestError, BuildFailed):
                     return None  # the full build reports it with everything else
                 if entry.warnings or _warned(snap.by_path.get(source.rel)):
@@ -792,8 +793,11 @@ def _warned(entry: Entry | None) -> bool:
 
 
 def _parsing(config: Config) -> str:
-    """What parsing depends on besides the bytes: the zone (dates) and safe mode (bodies)."""
-    return f"{config.timezone}|safe={config.safe_mode}"
+    """What parsing depends on besides the bytes: the zone (dates), safe mode (bodies)
+    and the parse options (typography, …)."""
+    from generator.parse import ParseOptions
+
+    return f"{config.timezone}|safe={config.safe_mode}|{ParseOptions.of(config)}"
 
 
 def _manifest_hash(out: Path) -> str:

@@ -34,6 +34,7 @@ class Config:
     safe_mode: bool = False
     twitter_site: str = ""
     output: str = "site"
+    typography: bool = True  # curly quotes, dashes and ellipses in titles, summaries, bodies
 
     @property
     def base_path(self) -> str:

@@ -21,7 +21,7 @@ from generator.errors import BuildFailed, DigestError
 from generator.mentions import paragraphs
 from generator.model import Entry, Person, Topic
 from generator.newsroom import Scanner
-from generator.parse import decode, parse_entry
+from generator.parse import ParseOptions, decode, parse_entry
 from generator.proposals import Proposal, propose_people
 from generator.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
 from generator.slug import slugify
@@ -71,7 +71,9 @@ def import_articles(paths: list[Path], root: Path, to: Path | None = None) -> Im
     entries: list[tuple[str, Entry]] = []
     for source in _sources(paths, errors):
         try:
-            entries.append((source, parse_entry(source, Path(source).read_bytes(), config.tz)))
+            data = Path(source).read_bytes()
+            options = ParseOptions.of(config)
+            entries.append((source, parse_entry(source, data, config.tz, options=options)))
         except DigestError as exc:
             errors.append(exc)
         except BuildFailed as exc:

@@ -67,7 +67,19 @@ _renderers: dict[_Key, markdown.Markdown] = {}
 _FIRST_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.DOTALL)
 _FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>', re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
-_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+# Markup as a browser reads it, so typography never changes a byte of it: a comment to
+# its `-->` (a `>` inside, as in `<!-- <img src="x.png"> -->`, does not end it), CDATA,
+# declarations, end tags, and start tags with quoted attribute values (which may hold
+# `>`). Each alternative matches to its end or to the end of the text, never failing
+# once begun, so splitting stays linear however the HTML is broken.
+_MARKUP = re.compile(
+    r"""(<!--.*?(?:-->|\Z)
+    |<!\[CDATA\[.*?(?:\]\]>|\Z)
+    |<[!?][^>]*(?:>|\Z)
+    |</[A-Za-z][^>]*(?:>|\Z)
+    |<[A-Za-z](?:[^>=]|=\s*"[^"]*(?:"|\Z)|=\s*'[^']*(?:'|\Z)|=)*(?:>|\Z))""",
+    re.DOTALL | re.VERBOSE,
+)
 _RAW_ELEMENTS = ("code", "pre", "kbd", "samp", "script", "style", "math", "textarea")
 _RAW_NAMES = "|".join(_RAW_ELEMENTS)
 _RAW_OPEN = re.compile(rf"<({_RAW_NAMES})[\s>]", re.IGNORECASE)
@@ -77,19 +89,23 @@ _ID = re.compile(r'\sid="([^"]*)"')
 
 _DASHES = [("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026")]
 _SMARTENABLE = re.compile(r"['\"]|--|\.\.\.")  # what `smarten` changes
+# A command-line option in prose (`--workspace`, `--name="x"`): kept as typed.
+_FLAG = re.compile(r"((?<![\w-])--[A-Za-z0-9]\S*)")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=\d\ds\b)")
 _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))'")
 _OPEN_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))"')
 
 
-def render_markdown(text: str, *, safe: bool = False) -> Markup:
+def render_markdown(text: str, *, safe: bool = False, typography: bool = True) -> Markup:
     """Render one entry body; the instance is reset rather than rebuilt for speed."""
     renderer = _renderer_for(text, safe)
     renderer.reset()
     html_text = renderer.convert(text)
     if safe:
         html_text = _drop_unsafe_urls(html_text)
-    return Markup(add_heading_ids(smarten_html(html_text)))
+    if typography:
+        html_text = smarten_html(html_text)
+    return Markup(add_heading_ids(html_text))
 
 
 def _renderer_for(text: str, safe: bool) -> markdown.Markdown:
@@ -145,7 +161,19 @@ def render_plain_text(paragraphs: list[str]) -> Markup:
 
 
 def smarten(text: str, before: str = " ") -> str:
-    """Curly quotes, dashes and ellipses in plain text; `before` is the preceding character."""
+    """Curly quotes, dashes and ellipses in plain text; `before` is the preceding character.
+
+    Command-line options (`--workspace`) are left as typed.
+    """
+    if "--" in text and _FLAG.search(text):
+        parts = _FLAG.split(text)  # text, option, text, option, …, text
+        for i in range(0, len(parts), 2):
+            parts[i] = _smarten_words(parts[i], parts[i - 1][-1] if i else before)
+        return "".join(parts)
+    return _smarten_words(text, before)
+
+
+def _smarten_words(text: str, before: str) -> str:
     if "--" in text or "..." in text:
         for plain, fancy in _DASHES:
             text = text.replace(plain, fancy)
@@ -159,17 +187,17 @@ def smarten(text: str, before: str = " ") -> str:
 
 
 def smarten_html(markup: str) -> str:
-    """Smarten the text between tags, leaving code, pre and scripts alone."""
+    """Smarten the text between tags, leaving markup, comments, code, pre and scripts alone."""
     if not _SMARTENABLE.search(markup):
         return markup
-    parts = _TAG_OR_TEXT.split(markup)  # text, tag, text, tag, …, text
+    parts = _MARKUP.split(markup)  # text, markup, text, markup, …, text
     has_raw = _RAW_OPEN.search(markup) is not None  # else no tag need be looked at
     raw_depth = 0
     last = " "
     for i, part in enumerate(parts):
         if not part:
             continue
-        if i % 2 or part[0] == "<":
+        if i % 2:
             if has_raw:
                 if _RAW_OPEN.match(part):
                     raw_depth += 1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from generator.dates import parse_date
@@ -17,11 +18,14 @@ from generator.markup import (
     first_paragraph_text,
     render_markdown,
     render_plain_text,
-    smarten,
 )
+from generator.markup import smarten as _smarten
 from generator.model import Entry
 from generator.slug import is_valid_slug, slugify_escaped
 from generator.yamlsrc import key_lines, load_yaml
+
+if TYPE_CHECKING:
+    from generator.config import Config
 
 KNOWN_KEYS = (
     "title", "date", "updated", "authors", "source", "url", "people", "topics",
@@ -45,7 +49,25 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 
 
-def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Entry:
+@dataclass(frozen=True)
+class ParseOptions:
+    """The settings in digest.toml that parsing reads, besides the zone and safe mode."""
+
+    typography: bool = True  # curly quotes, dashes and ellipses
+
+    @classmethod
+    def of(cls, config: Config) -> ParseOptions:
+        return cls(typography=config.typography)
+
+
+def parse_entry(
+    rel: str,
+    data: bytes,
+    tz: tzinfo,
+    *,
+    safe: bool = False,
+    options: ParseOptions = ParseOptions(),
+) -> Entry:
     """Parse one file; raise DigestError (or BuildFailed for several) naming its lines.
 
     `safe` strips raw HTML and script links from Markdown, for sites that publish
@@ -67,7 +89,7 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Ent
             1,
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
-    return _build_entry(rel, meta, lines, body, fmt, tz, safe, warnings)
+    return _build_entry(rel, meta, lines, body, fmt, tz, safe, warnings, options)
 
 
 def decode(
@@ -256,9 +278,11 @@ def _build_entry(
     tz: tzinfo,
     safe: bool = False,
     warnings: list[str] | None = None,
+    options: ParseOptions = ParseOptions(),
 ) -> Entry:
     errors: list[DigestError] = []
     warnings = [] if warnings is None else warnings
+    smarten = _smarten if options.typography else _as_typed
 
     def warn(key: str) -> Callable[[str], None]:
         return lambda message: warnings.append(f"{rel}:{where.get(key, 1)}: {message}")
@@ -279,7 +303,7 @@ def _build_entry(
         body = render_plain_text(paragraphs)
         meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
     else:
-        body = render_markdown(body_text, safe=safe)
+        body = render_markdown(body_text, safe=safe, typography=options.typography)
     title = smarten(check("title", _text, ""))
     if not title and not any(e.line == where.get("title") for e in errors):
         errors.append(
@@ -352,6 +376,11 @@ _HINTS = {
     "source": "give the outlet's name as plain text, e.g. `source: Reuters`",
     "summary": "write the summary as plain text, quoted if it contains `: `",
 }
+
+
+def _as_typed(text: str) -> str:
+    """Text as written, where typography is off."""
+    return text
 
 
 def _text(value: Any) -> str:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
 from generator.markup import (
+    _MARKUP,
     _make_renderer,
     _renderer_for,
     count_words,
     first_paragraph_text,
     render_markdown,
     render_plain_text,
+    smarten,
     smarten_html,
 )
 
@@ -228,3 +232,108 @@ def test_a_body_without_marks_gets_a_lean_renderer() -> None:
 def test_count_words_matches_the_word_pattern(body: str) -> None:
     expected = len(re.findall(r"\w+(?:[’'-]\w+)*", re.sub(r"<[^>]+>", " ", body)))
     assert count_words(body) == expected
+
+
+# --- typography leaves markup, comments, code and command-line options alone ---------------
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<!-- <img src="x.png"> -->',
+        "<!-- a -- b ... 'c' \"d\" -->",
+        "<!--\nmulti-line -- comment > with > marks\n-->",
+        '<a title="a > b -- c" href="x">',
+        "<a title='it -- \"x\" > y'>",
+        '<img alt="Straight \'quotes\' -- and ... dots" src="a.png">',
+        "<![CDATA[ x -- 'y' > z ]]>",
+        "<!DOCTYPE html>",
+        "<?php echo 'x' -- 1; ?>",
+        "</a  >",
+    ],
+)
+def test_markup_is_left_exactly_as_written(markup: str) -> None:
+    html = f'<p>Before -- "this"</p>\n{markup}\n<p>After -- "that"...</p>'
+    smartened = smarten_html(html)
+    assert markup in smartened
+    assert smartened.startswith("<p>Before – “this”</p>")
+    assert smartened.endswith("<p>After – “that”…</p>")
+
+
+def test_a_comment_holding_a_tag_keeps_its_end_and_the_page_after_it() -> None:
+    body = render_markdown(
+        'Intro -- text.\n\n<!-- <img src="x.png"> old figure -->\n\nThe rest "matters".\n'
+    )
+    assert '<!-- <img src="x.png"> old figure -->' in body
+    assert "<p>The rest “matters”.</p>" in body
+    assert "–>" not in body
+
+
+def test_an_unclosed_comment_is_left_alone_to_the_end() -> None:
+    assert smarten_html('<p>a -- b</p><!-- open "x" -- y') == '<p>a – b</p><!-- open "x" -- y'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Run it with --workspace today.", "Run it with --workspace today."),
+        ("Pass --no-deps --quiet -- then wait...", "Pass --no-deps --quiet – then wait…"),
+        ('Set --name="x" and "y".', 'Set --name="x" and “y”.'),
+        ("(--flag) or [--flag]", "(--flag) or [--flag]"),
+        ("--workspace", "--workspace"),
+        ("Pages 10--20, a -- b, a---b.", "Pages 10–20, a – b, a—b."),
+        ("en--dash between words", "en–dash between words"),
+    ],
+)
+def test_command_line_options_in_prose_are_kept(text: str, expected: str) -> None:
+    assert render_markdown(text) == f"<p>{expected}</p>"
+    assert smarten(text) == expected
+
+
+def test_typography_can_be_turned_off() -> None:
+    text = '"Quoted" -- text... it\'s <!-- x --> `code`'
+    assert render_markdown(text, typography=False) == (
+        '<p>"Quoted" -- text... it\'s <!-- x --> <code>code</code></p>'
+    )
+
+
+MARKUP_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<em>", "</em>", "<code>", "</code>", "<pre>", "</pre>", "<!-- ",
+        " -->", '<a href="x">', "</a>", '<img alt="a > b" src="-->">', "<br>", "<!DOCTYPE x>",
+        "<![CDATA[", "]]>", "'", '"', "--", "---", "...", "-", ">", "<", " ", "x", "it's",
+        "--flag", "=", "\n",
+    ]
+)  # fmt: skip
+MARKUPS = st.lists(MARKUP_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKUPS)
+def test_smarten_html_changes_no_markup(markup: str) -> None:
+    before = _MARKUP.split(markup)
+    after = _MARKUP.split(smarten_html(markup))
+    assert before[1::2] == after[1::2]
+    assert len(before) == len(after)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKUPS)
+def test_smarten_html_is_idempotent(markup: str) -> None:
+    once = smarten_html(markup)
+    assert smarten_html(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=40).filter(lambda t: "-->" not in t)
+)
+def test_any_comment_survives_rendering(comment: str) -> None:
+    body = render_markdown(f"Text.\n\n<!-- {comment} -->\n\nMore -- text.\n")
+    assert "<p>More – text.</p>" in body
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"--[a-z][a-z0-9-]{0,15}(=[a-z0-9\"']{1,8})?", fullmatch=True))
+def test_any_option_is_kept(option: str) -> None:
+    assert option in smarten(f"Use {option} here, -- and 'quote'.")

@@ -1,0 +1,44 @@
+"""The digest.toml settings parsing reads: read and checked, applied by every build, and a
+change to one re-parses what the cache holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.build import build_site
+from generator.config import CONFIG_NAME, load_config
+from generator.errors import DigestError
+from tests.conftest import WriteTree
+
+ENTRY = "content/2025-06-04-a.md"
+TEXT = '---\ntitle: "It\'s -- \\"quoted\\""\ndate: 2025-06-04\n---\nRun --workspace -- "now"...\n'
+
+
+def page(root: Path) -> str:
+    return (root / "site" / "2025" / "06" / "04" / "a" / "index.html").read_text()
+
+
+def test_typography_defaults_to_on(write_tree: WriteTree) -> None:
+    assert load_config(write_tree({})).typography is True
+
+
+def test_typography_must_be_true_or_false(write_tree: WriteTree) -> None:
+    root = write_tree({CONFIG_NAME: 'title = "x"\ntypography = "no"\n'})
+    with pytest.raises(DigestError) as info:
+        load_config(root)
+    assert info.value.line == 2
+    assert "`typography` must be a true/false" in info.value.message
+
+
+def test_typography_off_keeps_titles_summaries_and_bodies_as_typed(write_tree: WriteTree) -> None:
+    root = write_tree({ENTRY: TEXT})
+    on = build_site(root, search=False).site.entries[0]
+    assert on.title == "It’s – “quoted”"
+    assert "Run --workspace – “now”…" in page(root)
+    (root / CONFIG_NAME).write_text("typography = false\n")
+    off = build_site(root, search=False).site.entries[0]  # the cached parse is not reused
+    assert off.title == 'It\'s -- "quoted"'
+    assert off.summary == 'Run --workspace -- "now"...'
+    assert 'Run --workspace -- "now"...' in page(root)
