@@ -450,7 +450,7 @@ class Builder:
                     )  # fmt: skip
                 except (DigestError, BuildFailed):
                     return None  # the full build reports it with everything else
-                if entry.warnings or _warned(snap.by_path.get(source.rel)):
+                if _warned(entry, snap.by_path.get(source.rel)):
                     return None  # the site's warnings change: the full build says them
                 edits.append((entry, self._scanner(*self._scanning).scan(entry)))
         with _timed(timings, "index"):
@@ -787,9 +787,12 @@ def build_site(
     return builder.build(write=write)
 
 
-def _warned(entry: Entry | None) -> bool:
-    """Whether the site's warnings name this entry (the edit path keeps them as they are)."""
-    return entry is not None and bool(entry.warnings)
+def _warned(entry: Entry, old: Entry | None) -> bool:
+    """Whether the site's warnings and notes may change with this edit (the edit path
+    keeps them as they are): it has warnings or had some, or its unknown keys changed."""
+    if old is None:
+        return False  # new to the site: the edit path leaves it to the full build anyway
+    return bool(entry.warnings or old.warnings) or entry.extra.keys() != old.extra.keys()
 
 
 def _parsing(config: Config) -> str:

@@ -268,7 +268,10 @@ def _site_root(root: Path) -> Path:
 
 def _print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        if warning.startswith("note: "):  # a note on the input (ignored keys), as `check`'s
+            print(warning)
+        else:
+            print(f"warning: {warning}", file=sys.stderr)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

@@ -14,6 +14,7 @@ from generator.config import Config
 from generator.errors import BuildFailed, DigestError
 from generator.model import Edition, Entry, Person, Site, Topic
 from generator.newsroom import Scan, apply_scan, local_day, mentioned_names
+from generator.parse import ignored_key_notes
 from generator.slug import slugify
 
 # Slugs a list page's own sub-paths use; an entry, person or topic may not take them.
@@ -70,6 +71,7 @@ def build_index(
     _check_unique_outputs(shown, errors)
     if errors:
         raise BuildFailed(errors)
+    warnings += ignored_key_notes(entries, config.topics_from)
     return Site(
         next_release=min(later, default=None),
         entries=shown,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import PurePosixPath
@@ -27,10 +27,32 @@ from generator.yamlsrc import key_lines, load_yaml
 if TYPE_CHECKING:
     from generator.config import Config
 
-KNOWN_KEYS = (
-    "title", "date", "updated", "authors", "source", "url", "people", "topics",
-    "not_people", "not_topics", "summary", "draft", "slug",
-)  # fmt: skip
+# Every front-matter key digest knows, and what becomes of it: "field", one of ours, read
+# into the Entry; the name of one of ours, another generator's key for it (Jekyll, Hugo,
+# Pelican), read into that field; "topics", topics when digest.toml's `topics_from`
+# lists it; "extra", kept in `entry.extra` for what reads it there. Any other key is kept
+# in `entry.extra` too, and `build` and `check` note once how many entries have it.
+FRONT_MATTER_KEYS: dict[str, str] = {
+    "title": "field", "date": "field", "updated": "field", "authors": "field",
+    "source": "field", "url": "field", "people": "field", "topics": "field",
+    "not_people": "field", "not_topics": "field", "summary": "field", "draft": "field",
+    "slug": "field",
+    "author": "authors",  # Jekyll, Hugo, Pelican
+    "published": "draft",  # Jekyll: `published: false` is a draft
+    "status": "draft",  # Pelican: `Status: draft`
+    "excerpt": "summary",  # Jekyll
+    "description": "summary",  # Jekyll's SEO plugin, Hugo
+    "modified": "updated",  # Pelican
+    "lastmod": "updated",  # Hugo
+    "last_modified_at": "updated",  # Jekyll's plugin of that name
+    "tags": "topics", "categories": "topics", "category": "topics",
+    "image": "extra",  # the lead image: `entry.extra.image`, as written
+    "image_alt": "extra", "image_credit": "extra",
+    "permalink": "extra", "save_as": "extra", "aliases": "extra",  # addresses, redirects
+    "layout": "extra", "nav": "extra",
+}  # fmt: skip
+KNOWN_KEYS = tuple(k for k, role in FRONT_MATTER_KEYS.items() if role == "field")
+TOPIC_KEYS = ("tags", "categories", "category")  # what `topics_from` takes by default
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 _PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):(?:\s+(.*))?$")
 _RAW_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+By\s+(.+),\s*([^,]+?)\s*$", re.IGNORECASE)
@@ -54,10 +76,11 @@ class ParseOptions:
     """The settings in digest.toml that parsing reads, besides the zone and safe mode."""
 
     typography: bool = True  # curly quotes, dashes and ellipses
+    topics_from: tuple[str, ...] = TOPIC_KEYS  # other keys whose names are topics
 
     @classmethod
     def of(cls, config: Config) -> ParseOptions:
-        return cls(typography=config.typography)
+        return cls(typography=config.typography, topics_from=config.topics_from)
 
 
 def parse_entry(
@@ -201,20 +224,12 @@ def _split_pelican(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int],
 
 
 def _pelican_to_ours(meta: dict[str, Any], where: dict[str, int]) -> dict[str, Any]:
-    """Map Pelican's names onto ours; Tags and Category become topics."""
+    """Pelican's bylines separate names with `,` or `;` (the rest: FRONT_MATTER_KEYS)."""
     ours = dict(meta)
-    topics = _split_list(ours.pop("tags", "")) + _split_list(ours.pop("category", ""))
-    if topics:
-        ours["topics"] = topics
-        where.setdefault("topics", where.get("tags") or where.get("category") or 1)
     for old in ("author", "authors"):
         if old in ours:
             ours["authors"] = _split_list(ours.pop(old), separators=",;")
             where.setdefault("authors", where[old])
-    status = ours.pop("status", None)
-    if status is not None:
-        ours["draft"] = status.lower() == "draft"
-        where.setdefault("draft", where["status"])
     return ours
 
 
@@ -322,19 +337,36 @@ def _build_entry(
             )
         )
     slug = check("slug", lambda v: _slug(v, warn("slug"))) or _slug_from_name(rel, errors)
+    for key in (*options.topics_from, *meta):  # messages about a field name its key's line
+        role = FRONT_MATTER_KEYS.get(key, "extra")
+        if role not in ("field", "extra") and _read_key(key, options) and key in where:
+            where.setdefault(role, where[key])
+    topics = check("topics", _names, [])
+    for key in options.topics_from:
+        topics += check(key, _topic_names(key, fmt), [])
+    summary = [check(key, _text) for key in ("summary", "excerpt", "description")]
+    drafts = (
+        check("draft", _bool, False),
+        not check("published", _bool, True),
+        check("status", _status, False),
+    )
     entry_kwargs = {
-        "authors": tuple(check("authors", _names, [])),
+        "authors": _unique(check("authors", _names, []) + check("author", _author_names, [])),
         "source": check("source", _text),
         "source_url": check("url", _url),
         "people_names": tuple(check("people", _names, [])),
-        "topic_names": tuple(check("topics", _names, [])),
+        "topic_names": _unique(topics),
         "not_people": tuple(check("not_people", _names, [])),
         "not_topics": tuple(check("not_topics", _names, [])),
-        "draft": check("draft", _bool, False),
-        "summary": smarten(check("summary", _text) or "") or first_paragraph_text(body),
+        "draft": any(drafts),
+        "summary": smarten(next(filter(None, summary), "")) or first_paragraph_text(body),
         "words": count_words(body),
     }
-    updated = check("updated", lambda v: parse_date(v, tz))
+    updates = [
+        check(key, lambda v: parse_date(v, tz))
+        for key in ("updated", "modified", "lastmod", "last_modified_at")
+    ]
+    updated = next(filter(None, updates), None)
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
     assert when is not None
@@ -345,7 +377,7 @@ def _build_entry(
         slug=slug,
         body=body,
         body_hash=hash_text(str(body)),
-        extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
+        extra={k: v for k, v in meta.items() if not _read_key(k, options)},
         lines=where,
         updated=updated[0] if updated else None,
         day=when[0].astimezone(tz).date(),
@@ -381,6 +413,68 @@ _HINTS = {
 def _as_typed(text: str) -> str:
     """Text as written, where typography is off."""
     return text
+
+
+def _read_key(key: str, options: ParseOptions) -> bool:
+    """Whether parsing reads `key` into a field (else it is kept in `entry.extra`)."""
+    role = FRONT_MATTER_KEYS.get(key, "extra")
+    return role != "extra" and (role != "topics" or key in options.topics_from)
+
+
+def ignored_key_notes(entries: Iterable[Entry], topics_from: tuple[str, ...]) -> list[str]:
+    """One note per front-matter key digest does not read: how many entries have it."""
+    found: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for key in entry.extra:
+            role = FRONT_MATTER_KEYS.get(key)
+            if role is None or (role == "topics" and key not in topics_from):
+                found.setdefault(str(key), []).append(entry)
+    notes = []
+    for key, having in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        first = having[0]
+        count = f"{len(having):,} entries have" if len(having) > 1 else "1 entry has"
+        hint = (
+            "add it to `topics_from` in digest.toml to make topics of it"
+            if key in FRONT_MATTER_KEYS
+            else f"templates can read it as `entry.extra[{key!r}]`"
+        )
+        notes.append(
+            f"note: {count} {key!r}, which digest ignores — {hint} (first: {first.path}:"
+            f"{first.line_of(key)})"
+        )
+    return notes
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+def _topic_names(key: str, fmt: str) -> Callable[[Any], list[str]]:
+    """Read a key `topics_from` names: in YAML front matter, Jekyll's way (`tags: a b`
+    is two, `category: Trade talks` one; with commas, commas separate), else ours."""
+    if fmt != "yaml" or not isinstance(key, str):
+        return _names
+
+    def read(value: Any) -> list[str]:
+        if isinstance(value, str) and "," not in value:
+            return _names(value.split() if key.endswith("s") else [value])
+        return _names(value)
+
+    return read
+
+
+def _author_names(value: Any) -> list[str]:
+    """`author:` as Jekyll and Hugo themes write it: a name, a list, or `{name: …}` each."""
+    if isinstance(value, dict):
+        value = [value]
+    if isinstance(value, list):
+        value = [item.get("name") if isinstance(item, dict) else item for item in value]
+    return _names(value)
+
+
+def _status(value: Any) -> bool:
+    """Pelican's `Status`: `draft` is a draft; `published` and `hidden` are not."""
+    return _text(value).lower() == "draft"
 
 
 def _text(value: Any) -> str:

@@ -42,3 +42,35 @@ def test_typography_off_keeps_titles_summaries_and_bodies_as_typed(write_tree: W
     assert off.title == 'It\'s -- "quoted"'
     assert off.summary == 'Run --workspace -- "now"...'
     assert 'Run --workspace -- "now"...' in page(root)
+
+
+def test_topics_from_defaults_to_tags_and_categories(write_tree: WriteTree) -> None:
+    assert load_config(write_tree({})).topics_from == ("tags", "categories", "category")
+
+
+def test_topics_from_is_a_list_of_keys(write_tree: WriteTree) -> None:
+    root = write_tree({CONFIG_NAME: 'topics_from = ["tags"]\n'})
+    assert load_config(root).topics_from == ("tags",)
+
+
+@pytest.mark.parametrize("value", ['"tags"', "[1, 2]", "true"])
+def test_topics_from_of_wrong_type(write_tree: WriteTree, value: str) -> None:
+    root = write_tree({CONFIG_NAME: f"\ntopics_from = {value}\n"})
+    with pytest.raises(DigestError) as info:
+        load_config(root)
+    assert info.value.line == 2
+    assert info.value.message.startswith("`topics_from` must be a list of strings")
+    assert info.value.hint == 'for example `topics_from = ["tags", "categories", "category"]`'
+
+
+def test_topics_from_changes_what_a_cached_parse_gave(write_tree: WriteTree) -> None:
+    root = write_tree({ENTRY: "---\ntitle: A\ndate: 2025-06-04\ntags: [Tariffs]\n"
+                              "categories: [News]\n---\nBody.\n"})  # fmt: skip
+    assert build_site(root, search=False).site.entries[0].topic_names == ("Tariffs", "News")
+    (root / CONFIG_NAME).write_text('topics_from = ["categories"]\n')
+    result = build_site(root, search=False)
+    assert result.site.entries[0].topic_names == ("News",)
+    assert [t.name for t in result.site.topics] == ["News"]
+    assert any(
+        "'tags', which digest ignores — add it to `topics_from`" in w for w in result.warnings
+    )

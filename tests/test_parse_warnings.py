@@ -110,3 +110,60 @@ def test_cli_prints_the_warning_with_its_column(
     assert main(["build", str(root), "--no-search"]) == 0
     err = capsys.readouterr().err
     assert f"warning: {root / A}:5:33: removed" in err or f"warning: {WARNING}" in err
+
+
+# --- one note per front-matter key digest ignores ----------------------------------------------
+
+
+def notes(warnings: list[str]) -> list[str]:
+    return [w for w in warnings if w.startswith("note: ")]
+
+
+@pytest.fixture
+def jekyll(write_tree: WriteTree) -> Path:
+    return write_tree(
+        {
+            A: entry_text("A", "2025-06-04", legacy_id="1", permalink="/a/", layout="post"),
+            B: entry_text("B", "2025-06-05", legacy_id="2", image="/b.png"),
+            "content/2025-06-06-c.md": entry_text("C", "2025-06-06", published="false"),
+        }
+    )
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_build_and_check_print_one_note_per_ignored_key(
+    jekyll: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [command, str(jekyll)] + (["--no-search"] if command == "build" else [])
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    expected = (
+        "note: 2 entries have 'legacy_id', which digest ignores — templates can read it as "
+        f"`entry.extra['legacy_id']` (first: {A}:4)"
+    )
+    assert [line for line in out.splitlines() if line.startswith("note: ")] == [expected]
+    assert "note:" not in err
+    if command == "check":
+        assert "ok: 2 entries" in out  # `published: false` is a draft
+
+
+def test_notes_are_said_again_by_builds_from_the_cache(jekyll: Path) -> None:
+    first = notes(build_site(jekyll, search=False).warnings)
+    assert len(first) == 1
+    assert notes(build_site(jekyll, search=False).warnings) == first  # nothing changed
+    edit(jekyll, B, entry_text("B", "2025-06-05", legacy_id="3", mood="calm"))
+    assert [n.split(",")[0] for n in notes(build_site(jekyll, search=False).warnings)] == [
+        "note: 2 entries have 'legacy_id'",
+        "note: 1 entry has 'mood'",
+    ]
+
+
+def test_a_live_edit_adding_an_unknown_key_gives_its_note(jekyll: Path) -> None:
+    live = Builder(jekyll, jekyll / "site", in_place=True, search=False)
+    assert len(notes(live.build().warnings)) == 1
+    edit(jekyll, A, entry_text("A edited", "2025-06-04", legacy_id="1", mood="calm"))
+    assert len(notes(live.build(changed=[A]).warnings)) == 2
+    edit(jekyll, A, entry_text("A", "2025-06-04"))
+    assert [n.split(",")[0] for n in notes(live.build(changed=[A]).warnings)] == [
+        "note: 1 entry has 'legacy_id'"
+    ]
