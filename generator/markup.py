@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+from types import MethodType
 
 import markdown
+from markdown.inlinepatterns import LinkInlineProcessor
 from markupsafe import Markup
 
 from generator.slug import slugify
@@ -96,8 +98,72 @@ _OPEN_SINGLE = re.compile(r"(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))'")
 _OPEN_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[{\u2014\u2013-]))"')
 
 
+# Lists and block quotes one inside another: Python-Markdown parses each level by
+# recursion, so a few hundred levels (`- - - … x`) raise RecursionError, and thousands
+# of indented levels take minutes. No text needs more than a handful.
+MAX_NESTING = 100
+# A line nested past MAX_NESTING starts with at least this many of these characters
+# (each level takes a marker, or at most one tab's worth of indentation): a line-start
+# search in C finds whether any line needs a closer look.
+_DEEP_LINE = re.compile(rf"^[ \t>*+\-0-9.)]{{{MAX_NESTING // 2 + 1},}}", re.MULTILINE)
+_PREFIX_TOKEN = re.compile(r"[ \t]+|>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+class NestingTooDeep(ValueError):
+    """A body nests lists or quotes past MAX_NESTING, at `line` (1-based in the body)."""
+
+    def __init__(self, line: int, depth: int) -> None:
+        super().__init__(f"line {line} is nested {depth} levels deep")
+        self.line, self.depth = line, depth
+
+
+def check_nesting(text: str, indent: int = 4) -> None:
+    """Raise NestingTooDeep at the first line (outside code fences) whose lists and block
+    quotes nest past MAX_NESTING. `indent` is how many columns of indentation open a
+    level (4 in Python-Markdown, 2 in kramdown); each marker (`>`, `-`, `1.`) is one.
+    Linear in the text: most texts are passed by one regular-expression search."""
+    if _DEEP_LINE.search(text) is None:
+        return
+    fence = ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1).startswith(fence):
+                fence = ""
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        depth = _depth(line, indent)
+        if depth > MAX_NESTING:
+            raise NestingTooDeep(number, depth)
+
+
+def _depth(line: str, indent: int) -> int:
+    """Levels the start of `line` opens: one per marker, and its indentation in `indent`s
+    (the space after a marker belongs to the marker)."""
+    depth = columns = 0
+    after_marker = False
+    position = 0
+    while token := _PREFIX_TOKEN.match(line, position):
+        text = token.group()
+        if text[0] in " \t":
+            width = len(text) + 3 * text.count("\t")  # a tab as four columns
+            columns += width - 1 if after_marker else width
+            after_marker = False
+        else:
+            depth += 1
+            after_marker = True
+        position = token.end()
+    return depth + columns // indent
+
+
 def render_markdown(text: str, *, safe: bool = False, typography: bool = True) -> Markup:
-    """Render one entry body; the instance is reset rather than rebuilt for speed."""
+    """Render one entry body; the instance is reset rather than rebuilt for speed.
+
+    Raise NestingTooDeep for a body nested past MAX_NESTING."""
+    check_nesting(text)
     renderer = _renderer_for(text, safe)
     renderer.reset()
     html_text = renderer.convert(text)
@@ -135,11 +201,52 @@ def _make_renderer(
     }
     for registry, name in unused:
         registries[registry].deregister(name, strict=False)
+    for pattern in renderer.inlinePatterns:
+        if isinstance(pattern, LinkInlineProcessor):
+            pattern.getText = MethodType(_link_text, pattern)  # type: ignore[method-assign]
     if safe:
         # Raw HTML is then shown as the text it is, escaped, instead of passed through.
         renderer.preprocessors.deregister("html_block", strict=False)
         renderer.inlinePatterns.deregister("html", strict=False)
     return renderer
+
+
+_BRACKET = re.compile(r"[\[\]]")
+_NEAR = 200  # a link's text is looked for this far the usual way
+
+
+def _link_text(self: LinkInlineProcessor, data: str, index: int) -> tuple[str, int, bool]:
+    """`LinkInlineProcessor.getText`, without its walk to the end of the text for every
+    `[` that is never closed: 20 KB of `[a` took a minute. The text of `[` at
+    `index - 1`, the index after its `]`, and whether there is one; past a short way,
+    each text's matching brackets are found once, in one pass, and kept."""
+    if data[index - 1 : index] != "[":
+        return LinkInlineProcessor.getText(self, data, index)
+    depth = 1
+    for bracket in _BRACKET.finditer(data, index, index + _NEAR):
+        depth += 1 if bracket.group() == "[" else -1
+        if not depth:
+            return data[index : bracket.start()], bracket.end(), True
+    if index + _NEAR < len(data):
+        kept = getattr(self, "_digest_brackets", None)
+        if kept is None or (kept[0] is not data and kept[0] != data):
+            kept = self._digest_brackets = (data, _closing_brackets(data))  # type: ignore[attr-defined]
+        end = kept[1].get(index - 1)
+        if end is not None:
+            return data[index:end], end + 1, True
+    return data[index:], len(data), False
+
+
+def _closing_brackets(data: str) -> dict[int, int]:
+    """Where each `[` of `data` that is closed is closed, nested brackets paired."""
+    open_at: list[int] = []
+    closing: dict[int, int] = {}
+    for bracket in _BRACKET.finditer(data):
+        if bracket.group() == "[":
+            open_at.append(bracket.start())
+        elif open_at:
+            closing[open_at.pop()] = bracket.start()
+    return closing
 
 
 def _drop_unsafe_urls(markup: str) -> str:

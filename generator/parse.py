@@ -14,6 +14,8 @@ from generator.dates import parse_date
 from generator.digests import entry_fields_hash, hash_text
 from generator.errors import BuildFailed, DigestError
 from generator.markup import (
+    MAX_NESTING,
+    NestingTooDeep,
     count_words,
     first_paragraph_text,
     render_markdown,
@@ -112,7 +114,8 @@ def parse_entry(
             1,
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
-    return _build_entry(rel, meta, lines, body, fmt, tz, safe, warnings, options)
+    body_line = text.count("\n") - body.count("\n") + 1  # the body is the text's end
+    return _build_entry(rel, meta, lines, body, fmt, tz, safe, warnings, options, body_line)
 
 
 def decode(
@@ -294,6 +297,7 @@ def _build_entry(
     safe: bool = False,
     warnings: list[str] | None = None,
     options: ParseOptions = ParseOptions(),
+    body_line: int = 1,
 ) -> Entry:
     errors: list[DigestError] = []
     warnings = [] if warnings is None else warnings
@@ -318,7 +322,16 @@ def _build_entry(
         body = render_plain_text(paragraphs)
         meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
     else:
-        body = render_markdown(body_text, safe=safe, typography=options.typography)
+        try:
+            body = render_markdown(body_text, safe=safe, typography=options.typography)
+        except NestingTooDeep as exc:
+            raise DigestError(
+                f"lists or block quotes are nested {exc.depth} levels deep here "
+                f"(at most {MAX_NESTING})",
+                rel,
+                body_line + exc.line - 1,
+                "flatten the lists: past a few levels a list in a list reads no better",
+            ) from exc
     title = smarten(check("title", _text, ""))
     if not title and not any(e.line == where.get("title") for e in errors):
         errors.append(

@@ -7,10 +7,14 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown.inlinepatterns import LinkInlineProcessor
 from markupsafe import Markup
 
 from generator.markup import (
     _MARKUP,
+    MAX_NESTING,
+    NestingTooDeep,
+    _link_text,
     _make_renderer,
     _renderer_for,
     count_words,
@@ -20,6 +24,7 @@ from generator.markup import (
     smarten,
     smarten_html,
 )
+from tests.deadline import ends_within
 
 
 def test_returns_markup() -> None:
@@ -337,3 +342,82 @@ def test_any_comment_survives_rendering(comment: str) -> None:
 @given(st.from_regex(r"--[a-z][a-z0-9-]{0,15}(=[a-z0-9\"']{1,8})?", fullmatch=True))
 def test_any_option_is_kept(option: str) -> None:
     assert option in smarten(f"Use {option} here, -- and 'quote'.")
+
+
+# --- nesting is bounded before Python-Markdown sees the text -------------------------------
+
+
+def deep(levels: int, indent: str = "    ") -> str:
+    return "".join(f"{indent * i}- level {i + 1}\n" for i in range(levels))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "depth"),
+    [
+        ("Intro.\n\n" + "- " * 10_000 + "x\n", 3, 10_000),  # 20 KB written compactly
+        ("> " * 150 + "x\n", 1, 150),
+        (">" * 5000 + " x\n", 1, 5000),
+        ("1. " * 500 + "x\n", 1, 500),
+        ("> - " * 60 + "x\n", 1, 120),
+        (deep(1500), 101, 101),  # indented by four spaces a level
+        (deep(1500, "\t"), 101, 101),
+    ],
+)
+def test_nesting_past_the_limit_is_refused_at_its_line(text: str, line: int, depth: int) -> None:
+    with ends_within(20), pytest.raises(NestingTooDeep) as info:
+        render_markdown(text)
+    assert (info.value.line, info.value.depth) == (line, depth)
+
+
+@pytest.mark.parametrize("text", [deep(100), "- " * 100 + "x\n", "> " * 100 + "x\n"])
+def test_nesting_up_to_the_limit_renders(text: str) -> None:
+    assert "x" in render_markdown(text) or "level 100" in render_markdown(text)
+
+
+def test_deep_indentation_inside_a_code_fence_is_code() -> None:
+    text = "```\n" + " " * 2000 + "x\n```\n\n~~~~\n" + "- " * 500 + "\n~~~~\n"
+    assert render_markdown(text).count("<pre>") == 2
+
+
+NESTING_PIECES = st.sampled_from(["- ", "* ", "1. ", "> ", ">", "    ", "  ", "\t", "x", "\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(NESTING_PIECES, max_size=400).map("".join))
+def test_nested_text_renders_or_is_refused_never_a_recursion_error(text: str) -> None:
+    try:
+        render_markdown(text)
+    except NestingTooDeep as error:
+        assert error.depth > MAX_NESTING
+
+
+# --- brackets that never close cost no more than the text is long ---------------------------
+
+
+@pytest.mark.parametrize("text", ["[" * 20_000, "x " + "[a" * 20_000, "![" * 20_000])
+def test_unclosed_brackets_render_in_linear_time(text: str) -> None:
+    with ends_within(20):
+        html = render_markdown(text)
+    assert html.count("[") == text.count("[")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["[", "]", "a", " ", "(", ")", "x" * 150]), max_size=40).map("".join),
+    st.integers(min_value=0, max_value=10_000),
+)
+def test_link_text_is_what_python_markdown_finds(data: str, start: int) -> None:
+    opens = [i + 1 for i, c in enumerate(data) if c == "["]
+    if not opens:
+        return
+    index = opens[start % len(opens)]
+    pattern = _make_renderer(False).inlinePatterns["link"]
+    assert _link_text(pattern, data, index) == LinkInlineProcessor.getText(pattern, data, index)
+
+
+def test_links_render_as_before() -> None:
+    text = "A [link](https://x.org) and [nested [brackets]](y) and ![img](z.png) [" + "x" * 300
+    assert render_markdown(text) == (
+        '<p>A <a href="https://x.org">link</a> and <a href="y">nested [brackets]</a> and '
+        '<img alt="img" src="z.png"> [' + "x" * 300 + "</p>"
+    )

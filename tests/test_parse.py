@@ -24,6 +24,7 @@ from generator.parse import (
     parse_entry,
 )
 from tests.conftest import entry_text
+from tests.deadline import ends_within
 
 REL = "content/2025-06-04-trade-talks.md"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -1159,3 +1160,25 @@ def test_a_topic_key_left_out_of_topics_from_is_noted() -> None:
     entry = _with_extra("content/a.md", 5, categories=["news"])
     [note] = ignored_key_notes([entry], ("tags",))
     assert "1 entry has 'categories', which digest ignores — add it to `topics_from`" in note
+
+
+# --- nesting -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("---\ntitle: T\ndate: 2025-06-04\n---\nIntro.\n\n" + "- " * 10_000 + "x\n", 7),
+        (
+            "Title: T\nDate: 2025-06-04\n\n" + "".join("    " * i + "- x\n" for i in range(1500)),
+            104,
+        ),
+        ("---\r\ntitle: T\r\ndate: 2025-06-04\r\n---\r\n\r\n" + "> " * 200 + "x\r\n", 6),
+    ],
+)
+def test_deep_nesting_is_an_error_at_its_line(text: str, line: int) -> None:
+    with ends_within(20):
+        error = one_error(text)
+    assert error.message.startswith("lists or block quotes are nested ")
+    assert error.message.endswith("levels deep here (at most 100)")
+    assert_located(error, REL, line)
