@@ -35,6 +35,7 @@ class Config:
     twitter_site: str = ""
     output: str = "site"
     typography: bool = True  # curly quotes, dashes and ellipses in titles, summaries, bodies
+    markdown: str = "default"  # or "kramdown-compatible", for content written for Jekyll
     # Front-matter keys whose names become topics besides `topics` (Jekyll's, Pelican's).
     topics_from: tuple[str, ...] = ("tags", "categories", "category")
 
@@ -121,6 +122,15 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             path,
             _key_line(text, "edition"),
             'use `edition = "week"` or `edition = "day"`',
+        )
+    from generator.markup import DIALECTS
+
+    if config.markdown not in DIALECTS:
+        raise DigestError(
+            f"`markdown` must be one of {', '.join(DIALECTS)}, not {config.markdown!r}",
+            path,
+            _key_line(text, "markdown"),
+            'use `markdown = "default"` (Python-Markdown) or `markdown = "kramdown-compatible"`',
         )
     try:
         zoneinfo.ZoneInfo(config.timezone)

@@ -159,11 +159,22 @@ def _depth(line: str, indent: int) -> int:
     return depth + columns // indent
 
 
-def render_markdown(text: str, *, safe: bool = False, typography: bool = True) -> Markup:
+# The Markdown dialects a site may be written in: Python-Markdown's own, and the
+# kramdown of Jekyll sites (see kramdown_lists).
+DIALECTS = ("default", "kramdown-compatible")
+
+
+def render_markdown(
+    text: str, *, safe: bool = False, typography: bool = True, dialect: str = "default"
+) -> Markup:
     """Render one entry body; the instance is reset rather than rebuilt for speed.
 
     Raise NestingTooDeep for a body nested past MAX_NESTING."""
-    check_nesting(text)
+    if dialect == "kramdown-compatible":
+        check_nesting(text, indent=2)
+        text = kramdown_lists(text)
+    else:
+        check_nesting(text)
     renderer = _renderer_for(text, safe)
     renderer.reset()
     html_text = renderer.convert(text)
@@ -172,6 +183,71 @@ def render_markdown(text: str, *, safe: bool = False, typography: bool = True) -
     if typography:
         html_text = smarten_html(html_text)
     return Markup(add_heading_ids(html_text))
+
+
+_MARKER = re.compile(r"([-*+]|\d{1,9}[.)])(?:([ \t]+)|$)")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_NOT_PARAGRAPH = re.compile(r"^ {0,3}(?:#|<|\||>|```|~~~|$)")
+
+
+def kramdown_lists(text: str) -> str:
+    """Lists written for kramdown (Jekyll), re-indented the way Python-Markdown reads them.
+
+    kramdown nests a list under an item when it is indented as far as the item's text
+    (two columns after `- `), and lets a list start on the line after a paragraph's;
+    Python-Markdown wants four columns a level and a blank line before a list, and
+    otherwise flattens the first and prints the second as text. Each line inside a
+    list moves to four columns a level (keeping what it has beyond its item's text),
+    and a blank line goes between a paragraph and a list that follows it. Fenced code
+    outside lists is left alone. One pass, linear in the text.
+    """
+    if "\n" not in text or not any(c in text for c in "-*+0123456789"):
+        return text
+    out: list[str] = []
+    items: list[tuple[int, int]] = []  # open items: (text column as written, as output)
+    fence = ""
+    after_blank = True
+    in_paragraph = False
+    for line in text.split("\n"):
+        if fence:
+            out.append(line)
+            if line.strip().startswith(fence):
+                fence = ""
+            continue
+        body = line.lstrip(" \t")
+        if not body:
+            out.append(line)
+            after_blank, in_paragraph = True, False
+            continue
+        lead = line[: len(line) - len(body)]
+        indent = len(lead.expandtabs(4)) if "\t" in lead else len(lead)
+        marker = None if _RULE.match(line) else _MARKER.match(body)
+        if items and (marker or indent >= items[0][0] or after_blank):
+            while items and indent < items[-1][0]:
+                items.pop()
+        if marker and (items or indent < 4):
+            if not items and in_paragraph and (marker.group(1)[0] in "-*+1"):
+                out.append("")  # kramdown starts a list here; Python-Markdown needs a gap
+            start = items[-1][1] if items else indent
+            space = marker.group(2) or " "
+            written = indent + len(marker.group(1)) + min(len(space), 4)
+            rest = body[marker.end() :]
+            out.append(" " * start + marker.group(1) + " " + rest)
+            items.append((written, start + 4))
+            in_paragraph = False
+        elif items and indent >= items[-1][0]:
+            written, output = items[-1]
+            out.append(" " * (output + indent - written) + body)
+        elif items and not after_blank:
+            out.append(line)  # a lazy line continues the item's paragraph
+        else:
+            items.clear()
+            out.append(line)
+            if body.startswith(("```", "~~~")) and indent < 4:
+                fence = body[:3]
+            in_paragraph = not _NOT_PARAGRAPH.match(line) and indent < 4
+        after_blank = False
+    return "\n".join(out)
 
 
 def _renderer_for(text: str, safe: bool) -> markdown.Markdown:

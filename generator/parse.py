@@ -79,10 +79,11 @@ class ParseOptions:
 
     typography: bool = True  # curly quotes, dashes and ellipses
     topics_from: tuple[str, ...] = TOPIC_KEYS  # other keys whose names are topics
+    markdown: str = "default"  # the dialect bodies are written in (markup.DIALECTS)
 
     @classmethod
     def of(cls, config: Config) -> ParseOptions:
-        return cls(typography=config.typography, topics_from=config.topics_from)
+        return cls(config.typography, config.topics_from, config.markdown)
 
 
 def parse_entry(
@@ -323,7 +324,9 @@ def _build_entry(
         meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
     else:
         try:
-            body = render_markdown(body_text, safe=safe, typography=options.typography)
+            body = render_markdown(
+                body_text, safe=safe, typography=options.typography, dialect=options.markdown
+            )
         except NestingTooDeep as exc:
             raise DigestError(
                 f"lists or block quotes are nested {exc.depth} levels deep here "

@@ -19,6 +19,7 @@ from generator.markup import (
     _renderer_for,
     count_words,
     first_paragraph_text,
+    kramdown_lists,
     render_markdown,
     render_plain_text,
     smarten,
@@ -421,3 +422,103 @@ def test_links_render_as_before() -> None:
         '<p>A <a href="https://x.org">link</a> and <a href="y">nested [brackets]</a> and '
         '<img alt="img" src="z.png"> [' + "x" * 300 + "</p>"
     )
+
+
+# --- markdown = "kramdown-compatible" -------------------------------------------------------
+
+
+def kramdown(text: str) -> str:
+    return render_markdown(text, dialect="kramdown-compatible")
+
+
+def test_lists_nested_by_two_spaces_nest() -> None:
+    text = "- a\n  - b\n    - c\n  - d\n- e\n"
+    assert kramdown(text) == render_markdown("- a\n    - b\n        - c\n    - d\n- e\n")
+    assert "<li>a</li>" in render_markdown(text)  # the default dialect nests nothing under a
+    assert kramdown(text).count("<ul>") == 3
+
+
+def test_a_list_may_start_right_after_a_paragraph_line() -> None:
+    text = "The plan:\n- first\n- second\n\nAfter.\n"
+    assert (
+        kramdown(text)
+        == "<p>The plan:</p>\n<ul>\n<li>first</li>\n<li>second</li>\n</ul>\n<p>After.</p>"
+    )
+    assert "<ul>" not in render_markdown(text)  # printed as text by default
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. one\n2. two\n   - nested\n3. three\n",
+        "* a\n  * b\n\n  more of a\n\n      code in a\n",
+        "- a\n\t- b\n",
+        "10. ten\n    - under ten\n",
+    ],
+)
+def test_kramdown_lists_render_as_their_four_space_form(text: str) -> None:
+    four = kramdown_lists(text)
+    assert kramdown(text) == render_markdown(four)
+    assert "<ul>" in kramdown(text) and kramdown(text).count("<li>") >= 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain text\nover lines.\n",
+        "Text\n\n```\n- not\n  - a list\n```\n",
+        "Title\n---\n\n- - -\n",
+        "Year\n2025. Not a list\n",
+        "    - code, not a list\n",
+        "| a | b |\n|---|---|\n| - | + |\n",
+    ],
+)
+def test_what_is_not_a_list_is_left_as_it_is(text: str) -> None:
+    assert kramdown_lists(text) == text
+
+
+@st.composite
+def list_trees(draw: st.DrawFn, depth: int = 0) -> list[tuple[str, list]]:  # type: ignore[type-arg]
+    words = st.from_regex(r"[a-z]{1,8}( [a-z]{1,8}){0,3}", fullmatch=True)
+    count = draw(st.integers(min_value=1, max_value=3))
+    return [
+        (draw(words), draw(list_trees(depth + 1)) if depth < 4 and draw(st.booleans()) else [])
+        for _ in range(count)
+    ]
+
+
+def written(tree: list, marker: str, indent: int, level: int = 0) -> str:  # type: ignore[type-arg]
+    return "".join(
+        f"{' ' * indent * level}{marker} {text}\n" + written(children, marker, indent, level + 1)
+        for text, children in tree
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(list_trees(), st.sampled_from(["-", "*", "+"]))
+def test_two_space_lists_in_kramdown_mode_read_as_four_space_lists(
+    tree: list,
+    marker: str,  # type: ignore[type-arg]
+) -> None:
+    assert kramdown(written(tree, marker, 2)) == render_markdown(written(tree, marker, 4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(list_trees())
+def test_four_space_lists_read_alike_in_both_dialects(tree: list) -> None:  # type: ignore[type-arg]
+    text = "Intro.\n\n" + written(tree, "-", 4) + "\nEnd.\n"
+    assert kramdown(text) == render_markdown(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["- ", "1. ", "  ", "    ", "\t", "x", "\n", "```\n", "> ", "#"]),
+        max_size=60,
+    ).map("".join)
+)
+def test_kramdown_lists_keeps_every_line_and_its_words(text: str) -> None:
+    out = kramdown_lists(text)
+    assert [line.split() for line in out.split("\n") if line.strip()] == [
+        line.split() for line in text.split("\n") if line.strip()
+    ]

@@ -74,3 +74,29 @@ def test_topics_from_changes_what_a_cached_parse_gave(write_tree: WriteTree) -> 
     assert any(
         "'tags', which digest ignores — add it to `topics_from`" in w for w in result.warnings
     )
+
+
+def test_markdown_defaults_to_python_markdown(write_tree: WriteTree) -> None:
+    assert load_config(write_tree({})).markdown == "default"
+
+
+def test_markdown_must_be_a_known_dialect(write_tree: WriteTree) -> None:
+    root = write_tree({CONFIG_NAME: '\nmarkdown = "kramdown"\n'})
+    with pytest.raises(DigestError) as info:
+        load_config(root)
+    assert info.value.line == 2
+    assert info.value.message == (
+        "`markdown` must be one of default, kramdown-compatible, not 'kramdown'"
+    )
+
+
+def test_kramdown_compatible_site_nests_lists_and_starts_them_after_a_line(
+    write_tree: WriteTree,
+) -> None:
+    text = "---\ntitle: A\ndate: 2025-06-04\n---\nThe plan:\n- one\n  - one and a half\n- two\n"
+    root = write_tree({ENTRY: text})
+    build_site(root, search=False)
+    assert "<p>The plan:\n- one" in page(root)
+    (root / CONFIG_NAME).write_text('markdown = "kramdown-compatible"\n')
+    build_site(root, search=False)  # the cached parse is not reused
+    assert "<p>The plan:</p>\n<ul>\n<li>one<ul>\n<li>one and a half</li>" in page(root)
