@@ -8,6 +8,7 @@ thousand nested `[` stop at once with a line, and both builds read a document al
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,7 @@ class _Composer(Composer):
                 self._count_alias(target, event.start_mark.line)
             return super().compose_node(parent, index)
         if self._depth >= MAX_DEPTH:
-            raise DigestError(
-                f"invalid YAML: lists or mappings nested more than {MAX_DEPTH} deep",
-                self.path,
-                self.first_line + event.start_mark.line,
-                "flatten the lists",
-            )
+            raise _too_deep(self.path, self.first_line + event.start_mark.line)
         self._depth += 1
         try:
             node = super().compose_node(parent, index)
@@ -64,6 +60,12 @@ class _Composer(Composer):
                 self._size(key) + self._size(value) for key, value in node.value
             )
         return node
+
+    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
+        event = self.peek_event()
+        if event.tag == "!":  # the non-specific tag: text, as libyaml reads it (PyYAML: null)
+            event.tag = _STR
+        return super().compose_scalar_node(anchor)
 
     def _size(self, node: yaml.Node) -> int:
         return self._sizes.get(id(node), 1)
@@ -135,18 +137,28 @@ def load_yaml(text: str, path: str | Path, first_line: int = 1) -> tuple[Any, ya
     """Parse `text` (which starts on `first_line` of `path`); return the data and its node tree.
 
     Text libyaml refuses is read again by PyYAML's own parser, whose verdict and
-    message stand: an error reads the same however PyYAML was built.
+    message stand: an error reads the same however PyYAML was built. (The two parsers
+    read ahead differently, so even our own refusals, made as events arrive, may come
+    before or after a syntax error further on.)
     """
-    text = _without_tabs(text, path, first_line)
+    if "\r" in text:  # as decode() leaves a file: the parsers count a lone CR differently
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\ufeff" in text:  # a byte-order mark: libyaml skips it where PyYAML reads it as text
+        text = text.replace("\ufeff", "")
+    text = _question_marks_as_text(_without_tabs(text, path, first_line))
     try:
         return _load(_Loader, text, path, first_line)
-    except yaml.YAMLError as exc:
-        error = exc
+    except (yaml.YAMLError, DigestError) as exc:
+        if _Loader is _PurePythonLoader and isinstance(exc, DigestError):
+            raise
+        error: yaml.YAMLError | DigestError = exc
     if _Loader is not _PurePythonLoader:
         try:
             return _load(_PurePythonLoader, text, path, first_line)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, DigestError) as exc:
             error = exc
+    if isinstance(error, DigestError):
+        raise error
     if isinstance(error, yaml.MarkedYAMLError) and not isinstance(error, yaml.reader.ReaderError):
         raise _yaml_error(error, text, path, first_line) from error
     raise _reader_error(error, text, path, first_line) from error
@@ -159,9 +171,16 @@ def _load(
     loader: Any = loader_class(text)  # the reader refuses control characters up front
     loader.path, loader.first_line = path, first_line
     try:
-        node = loader.get_single_node()
+        if CParser is not None and isinstance(loader, CParser) and _plain(text):
+            # No alias to count, nor a tag (which libyaml's composer resolves otherwise):
+            # its own composer, in C, is the faster; the walk below bounds the depth.
+            node = CParser.get_single_node(loader)
+        else:
+            node = loader.get_single_node()
         if node is None:
             return None, None
+        if _QUESTION in text:
+            _restore_question_marks(node)
         _reject_duplicate_keys(node, path, first_line, set())
         try:
             if "!" not in text:  # explicit tags are PyYAML's to build and to report
@@ -184,6 +203,35 @@ def _load(
         ) from exc
     finally:
         loader.dispose()
+
+
+# A `?` inside a word (`https://x.org/?id=1`, `Why?`) is text to libyaml, but ends a
+# plain value inside `[…]` or `{…}` to PyYAML's own parser, which then refuses the list.
+# Both parsers are given a private-use character in its place, put back in every value.
+_QUESTION = "\ue000"
+_WORD_QUESTION = re.compile(r"(?<=[^\s\[\]{},])\?")
+
+
+def _question_marks_as_text(text: str) -> str:
+    if "?" not in text or _QUESTION in text:
+        return text
+    return _WORD_QUESTION.sub(_QUESTION, text)
+
+
+def _restore_question_marks(root: yaml.Node) -> None:
+    """Put `?` back in every scalar of the tree (each node once, however shared)."""
+    todo, seen = [root], set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            node.value = node.value.replace(_QUESTION, "?")
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(part for pair in node.value for part in pair)
 
 
 def _without_tabs(text: str, path: str | Path, first_line: int) -> str:
@@ -243,6 +291,11 @@ def _construct(loader: Any, node: yaml.Node) -> Any:
     raise _Unusual
 
 
+def _plain(text: str) -> bool:
+    """No alias to count nor tag to resolve: libyaml's own composer reads it as ours."""
+    return "*" not in text and "!" not in text
+
+
 def _tag_line(text: str) -> int:
     """Lines before the first explicit `!!` tag: the likely culprit of a construct error."""
     position = text.find("!!")
@@ -279,8 +332,12 @@ def node_line(node: yaml.Node, first_line: int) -> int:
 
 
 def _reject_duplicate_keys(
-    node: yaml.Node, path: str | Path, first_line: int, ancestors: set[int]
+    node: yaml.Node, path: str | Path, first_line: int, ancestors: set[int], depth: int = 1
 ) -> None:
+    """Refuse a key given twice in one mapping, and, as `_Composer` does while it
+    composes, a node nested past MAX_DEPTH (libyaml's own composer does not)."""
+    if depth > MAX_DEPTH:
+        raise _too_deep(path, node_line(node, first_line))
     if id(node) in ancestors:
         raise DigestError(
             "invalid YAML: an alias refers to the list or mapping that contains it",
@@ -295,6 +352,8 @@ def _reject_duplicate_keys(
         seen: dict[str, int] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
+                if depth >= MAX_DEPTH:
+                    raise _too_deep(path, node_line(key, first_line))
                 line = node_line(key, first_line)
                 if key.value in seen:
                     raise DigestError(
@@ -304,10 +363,21 @@ def _reject_duplicate_keys(
                         "keep one of the two",
                     )
                 seen[key.value] = line
-            _reject_duplicate_keys(value, path, first_line, ancestors)
+            else:
+                _reject_duplicate_keys(key, path, first_line, ancestors, depth + 1)
+            _reject_duplicate_keys(value, path, first_line, ancestors, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _reject_duplicate_keys(item, path, first_line, ancestors)
+            _reject_duplicate_keys(item, path, first_line, ancestors, depth + 1)
+
+
+def _too_deep(path: str | Path, line: int) -> DigestError:
+    return DigestError(
+        f"invalid YAML: lists or mappings nested more than {MAX_DEPTH} deep",
+        path,
+        line,
+        "flatten the lists",
+    )
 
 
 # libyaml and pure-Python PyYAML word their problems differently; we say it one way.

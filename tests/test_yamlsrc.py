@@ -337,3 +337,18 @@ def test_deep_nesting_is_refused_at_a_line(depth: int) -> None:
 def test_nesting_to_the_limit_is_fine() -> None:
     data, _ = load_yaml("a: " + "[" * 98 + "x" + "]" * 98 + "\n", PATH)
     assert data is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        ("same_as: [https://example.org/wiki?id=1&b=2, https://x.org/?q]\n",
+         {"same_as": ["https://example.org/wiki?id=1&b=2", "https://x.org/?q"]}),
+        ("aliases: [Who? Me, {x?: y?}]\n", {"aliases": ["Who? Me", {"x?": "y?"}]}),
+        ("title: Why? Because.\n", {"title": "Why? Because."}),
+        ("? complex\n: value\n", {"complex": "value"}),
+        ("title: 'quoted?'\n", {"title": "quoted?"}),
+    ],
+)  # fmt: skip
+def test_question_marks_inside_words_are_text_with_either_parser(text: str, data: object) -> None:
+    assert load_yaml(text, PATH)[0] == data
