@@ -34,14 +34,19 @@ bench: $(INSTALLED)
 	cd bench/anchors/eleventy && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/run.py
 
-# Fuzz the parsers with atheris for FUZZ_SECONDS (not part of make test). A crash input
-# lands in fuzz/crashes/; tests/test_fuzz_regressions.py replays everything there.
+# Fuzz with atheris for FUZZ_SECONDS each target (not part of make test): the parsers
+# (fuzz/corpus), YAML with every PyYAML parser (fuzz/corpus-yaml) and Markdown nesting
+# (fuzz/corpus-nesting). An input that crashes, or runs past 10 s, lands in
+# fuzz/crashes/<target>-*; tests/test_fuzz_regressions.py replays everything there.
 FUZZ_SECONDS ?= 300
 fuzz: $(INSTALLED)
 	$(BIN)/python -m pip install -q -e '.[test,fuzz]'
-	rm -rf .fuzz-work && mkdir -p .fuzz-work && cp fuzz/corpus/* .fuzz-work/
-	$(BIN)/python fuzz/fuzz_parse.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
-		-artifact_prefix=fuzz/crashes/ .fuzz-work
+	for target in parse yaml nesting; do \
+		corpus=fuzz/corpus$$([ $$target = parse ] || echo -$$target); \
+		rm -rf .fuzz-work && mkdir -p .fuzz-work && cp $$corpus/* .fuzz-work/ && \
+		$(BIN)/python fuzz/fuzz_$$target.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=2048 -artifact_prefix=fuzz/crashes/$$target- .fuzz-work || exit 1; \
+	done
 
 # Lighthouse (performance, accessibility, best practices, SEO) on the demo's home and an
 # entry page; fails below 98. Slow (about a minute), so not part of `make test`.

@@ -197,7 +197,9 @@ class Builder:
         self._entries: dict[str, Entry] = {}  # "path:content hash" -> parsed entry
         self._entries_zone: str | None = None
         self._entries_changed = False
-        self._registries: dict[str, list[Person] | list[Topic]] = {}
+        # "path:content hash" -> (people or topics, what reading them mended)
+        self._registries: dict[str, tuple[list[Person] | list[Topic], list[str]]] = {}
+        self._registry_warnings: list[str] = []  # the last build's, for its site
         self._scans: dict[str, Scan] = {}  # "path:content hash" -> scan, for `_scans_key`
         self._scans_key: str | None = None  # the registries and parse settings scanned with
         self._scans_changed = False
@@ -284,6 +286,7 @@ class Builder:
         with _timed(timings, "index"):
             try:
                 site, entries_skipped = self._index(entries, people, topics, config, scans)
+                site.warnings[:0] = self._registry_warnings
             except BuildFailed as failed:
                 if not skipped:
                     raise
@@ -483,7 +486,7 @@ class Builder:
         """Apply entry edits to the last build; None when they need a full build."""
         from generator.delta import NeedsFullBuild, apply_edits, refingerprint
         from generator.newsroom import add_pictures
-        from generator.parse import parse_entry
+        from generator.parse import ParseOptions, parse_entry
         from generator.workers import render_all
         from generator.write import commit_edits
 
@@ -508,10 +511,13 @@ class Builder:
             for source in todo:
                 try:
                     entry = parse_entry(
-                        source.rel, data[source.rel], config.tz, safe=config.safe_mode
-                    )
+                        source.rel, data[source.rel], config.tz, safe=config.safe_mode,
+                        options=ParseOptions.of(config),
+                    )  # fmt: skip
                 except (DigestError, BuildFailed):
                     return None  # the full build reports it with everything else
+                if _warned(entry, snap.by_path.get(source.rel)):
+                    return None  # the site's warnings change: the full build says them
                 edits.append((entry, self._scanner(*self._scanning).scan(entry)))
         with _timed(timings, "index"):
             try:
@@ -846,17 +852,21 @@ class Builder:
         from generator.registry import parse_people, parse_topics
 
         found: dict[str, list] = {"people.yaml": [], "topics.yaml": []}
+        self._registry_warnings = []
         for source in sources:
             name = source.rel.rsplit("/", 1)[-1]
             key = f"{source.rel}:{hashes[source.rel]}"
             if key not in self._registries:
                 parser = parse_people if name == "people.yaml" else parse_topics
+                mended: list[str] = []
                 try:
-                    self._registries[key] = parser(source.rel, decode(source.rel, _read(source)))
+                    text = decode(source.rel, _read(source), mended, empty_ok=True)
+                    self._registries[key] = (parser(source.rel, text), mended)
                 except DigestError as exc:
                     errors.append(exc)
                     continue
-            found[name] = self._registries[key]
+            found[name], mended = self._registries[key]
+            self._registry_warnings += mended
         return found["people.yaml"], found["topics.yaml"]  # type: ignore[return-value]
 
 
@@ -880,9 +890,20 @@ def build_site(
     return builder.build(write=write)
 
 
+def _warned(entry: Entry, old: Entry | None) -> bool:
+    """Whether the site's warnings and notes may change with this edit (the edit path
+    keeps them as they are): it has warnings or had some, or its unknown keys changed."""
+    if old is None:
+        return False  # new to the site: the edit path leaves it to the full build anyway
+    return bool(entry.warnings or old.warnings) or entry.extra.keys() != old.extra.keys()
+
+
 def _parsing(config: Config) -> str:
-    """What parsing depends on besides the bytes: the zone (dates) and safe mode (bodies)."""
-    return f"{config.timezone}|safe={config.safe_mode}"
+    """What parsing depends on besides the bytes: the zone (dates), safe mode (bodies)
+    and the parse options (typography, …)."""
+    from generator.parse import ParseOptions
+
+    return f"{config.timezone}|safe={config.safe_mode}|{ParseOptions.of(config)}"
 
 
 def _manifest_hash(out: Path) -> str:

@@ -270,6 +270,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     site = _site_root(args.site) if args.to is None else args.site
     report = import_articles(args.paths, site, args.to)
+    _print_warnings(report.warnings)
     for item in report.imported:
         people = _plural(len(item.people), "person", "people")
         topics = _plural(len(item.topics), "topic")
@@ -333,7 +334,10 @@ def _site_root(root: Path) -> Path:
 def _print_warnings(warnings: list[str], root: Path) -> None:
     """Warnings with their paths as errors show them: from the user's current folder."""
     for warning in warnings:
-        print(f"warning: {shown_under(warning, root)}", file=sys.stderr)
+        if warning.startswith("note: "):  # a note on the input (ignored keys), as `check`'s
+            print(shown_under(warning, root))
+        else:
+            print(f"warning: {shown_under(warning, root)}", file=sys.stderr)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

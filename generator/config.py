@@ -38,6 +38,10 @@ class Config:
     twitter_site: str = ""
     output: str = "site"
     allow_outside_links: bool = False  # follow symlinks that lead out of the site
+    typography: bool = True  # curly quotes, dashes and ellipses in titles, summaries, bodies
+    markdown: str = "default"  # or "kramdown-compatible", for content written for Jekyll
+    # Front-matter keys whose names become topics besides `topics` (Jekyll's, Pelican's).
+    topics_from: tuple[str, ...] = ("tags", "categories", "category")
 
     @property
     def base_path(self) -> str:
@@ -100,6 +104,8 @@ def config_from_dict(data: dict[str, object], path: Path, text: str = "") -> Con
             hint = f"did you mean `{near[0]}`?" if near else f"known keys: {', '.join(_KEYS)}"
             raise DigestError(f"unknown setting `{key}`", path, line, hint)
         expected = type(_KEYS[key].default)
+        if expected is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = tuple(value)  # TOML's arrays: a tuple keeps the config hashable
         if type(value) is not expected:
             raise DigestError(
                 f"`{key}` must be a {_type_name(expected)}, not {_type_name(type(value))}",
@@ -157,6 +163,15 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             _key_line(text, "language"),
             'for example `language = "en"`, "en-GB", "pt-BR" or "zh-Hant"',
         )
+    from generator.markup import DIALECTS
+
+    if config.markdown not in DIALECTS:
+        raise DigestError(
+            f"`markdown` must be one of {', '.join(DIALECTS)}, not {config.markdown!r}",
+            path,
+            _key_line(text, "markdown"),
+            'use `markdown = "default"` (Python-Markdown) or `markdown = "kramdown-compatible"`',
+        )
     try:
         zoneinfo.ZoneInfo(config.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
@@ -202,9 +217,10 @@ def _toml_error_line(message: str) -> int | None:
 
 
 def _type_name(kind: type) -> str:
-    return {str: "string", int: "whole number", bool: "true/false", float: "number"}.get(
-        kind, kind.__name__
-    )
+    return {
+        str: "string", int: "whole number", bool: "true/false", float: "number",
+        tuple: "list of strings", list: "list",
+    }.get(kind, kind.__name__)  # fmt: skip
 
 
 def _example(default: object) -> str:
@@ -212,4 +228,6 @@ def _example(default: object) -> str:
         return "true" if default else "false"
     if isinstance(default, str):
         return f'"{default}"'
+    if isinstance(default, tuple):
+        return "[" + ", ".join(f'"{item}"' for item in default) + "]"
     return str(default)

@@ -13,6 +13,12 @@ _DATE = re.compile(
 )
 
 
+# Years a date may have. Python's datetime ends at 1 and 9999, and a date near either
+# end overflows when it is moved to UTC or to the site's zone, or when its week or the
+# next day is computed; no news is dated so far out.
+FIRST_YEAR, LAST_YEAR = 1000, 9000
+
+
 class DateFormatError(ValueError):
     """Raised with a message fit to show the user."""
 
@@ -23,6 +29,8 @@ def parse_date(value: object, tz: tzinfo) -> tuple[datetime, bool]:
     Naive values are read in the site's zone, so `2025-06-04` means that day where the
     digest is edited, not in UTC.
     """
+    if isinstance(value, date):
+        _check_year(value.year, value)
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=tz)), True
     if isinstance(value, date):
@@ -33,6 +41,7 @@ def parse_date(value: object, tz: tzinfo) -> tuple[datetime, bool]:
     if not match:
         raise DateFormatError(f"cannot read {value!r} as a date")
     parts = {k: int(v) for k, v in match.groupdict().items() if v and k not in ("tz", "F")}
+    _check_year(parts["y"], value)
     micro = int((match.group("F") or "0")[:6].ljust(6, "0"))
     try:
         result = datetime(
@@ -48,6 +57,14 @@ def parse_date(value: object, tz: tzinfo) -> tuple[datetime, bool]:
     except ValueError as exc:
         raise DateFormatError(f"{value!r} is not a real date ({exc})") from exc
     return result, match.group("H") is not None
+
+
+def _check_year(year: int, value: object) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DateFormatError(
+            f"the year of {str(value).strip()!r} is outside the years digest supports "
+            f"({FIRST_YEAR}–{LAST_YEAR})"
+        )
 
 
 def _zone(text: str | None) -> tzinfo | None:

@@ -21,7 +21,7 @@ from generator.errors import BuildFailed, DigestError
 from generator.mentions import paragraphs
 from generator.model import Entry, Person, Topic
 from generator.newsroom import Scanner
-from generator.parse import decode, parse_entry
+from generator.parse import ParseOptions, decode, parse_entry
 from generator.proposals import Proposal, propose_people
 from generator.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
 from generator.slug import slugify
@@ -50,6 +50,7 @@ class Imported:
 class ImportReport:
     imported: list[Imported]
     proposals: list[Proposal]
+    warnings: list[str] = field(default_factory=list)  # what reading the inputs mended
 
 
 def import_articles(paths: list[Path], root: Path, to: Path | None = None) -> ImportReport:
@@ -58,9 +59,10 @@ def import_articles(paths: list[Path], root: Path, to: Path | None = None) -> Im
     Every input is read and checked before anything is written: a problem in any of them
     raises BuildFailed listing them all, and no file is written.
     """
+    warnings: list[str] = []
     try:
         config = load_config(root)
-        people, topics = _registries(root)
+        people, topics = _registries(root, warnings)
     except DigestError as exc:
         raise exc.under(root) from exc  # inputs are named from here, so the site is too
     scanner = Scanner(people, topics)
@@ -69,7 +71,9 @@ def import_articles(paths: list[Path], root: Path, to: Path | None = None) -> Im
     entries: list[tuple[str, Entry]] = []
     for source in _sources(paths, errors):
         try:
-            entries.append((source, parse_entry(source, Path(source).read_bytes(), config.tz)))
+            data = Path(source).read_bytes()
+            options = ParseOptions.of(config)
+            entries.append((source, parse_entry(source, data, config.tz, options=options)))
         except DigestError as exc:
             errors.append(exc)
         except BuildFailed as exc:
@@ -89,16 +93,17 @@ def import_articles(paths: list[Path], root: Path, to: Path | None = None) -> Im
         with target.open("x", encoding="utf-8") as handle:  # never replaces a file
             handle.write(entry_markdown(entry, scan.people, scan.topics))
     proposals = propose_people([i.text for i in imported], people)
-    return ImportReport(imported, proposals)
+    warnings += [w for _, entry in entries for w in entry.warnings]
+    return ImportReport(imported, proposals, warnings)
 
 
-def _registries(root: Path) -> tuple[list[Person], list[Topic]]:
+def _registries(root: Path, warnings: list[str]) -> tuple[list[Person], list[Topic]]:
     found: dict[str, Any] = {PEOPLE_FILE: [], TOPICS_FILE: []}
     for name, parser in ((PEOPLE_FILE, parse_people), (TOPICS_FILE, parse_topics)):
         path = root / "content" / name
         if path.is_file():
             rel = f"content/{name}"
-            found[name] = parser(rel, decode(rel, path.read_bytes()))
+            found[name] = parser(rel, decode(rel, path.read_bytes(), warnings, empty_ok=True))
     return found[PEOPLE_FILE], found[TOPICS_FILE]
 
 

@@ -14,6 +14,7 @@ from generator.config import Config
 from generator.errors import BuildFailed, DigestError, Notice
 from generator.model import Edition, Entry, Person, Site, Topic
 from generator.newsroom import Scan, apply_scan, local_day, mentioned_names
+from generator.parse import ignored_key_notes
 from generator.slug import slugify
 
 # Slugs a list page's own sub-paths use; an entry, person or topic may not take them.
@@ -41,7 +42,7 @@ def build_index(
     """
     scans = scans or {}
     errors: list[DigestError] = []
-    warnings: list[str] = []
+    warnings: list[str] = [w for e in entries for w in e.warnings]  # what parsing mended
     cutoff = float("inf") if future or now is None else now
     entries = list(entries)
     later = sorted(
@@ -74,6 +75,7 @@ def build_index(
     _check_unique_outputs(shown, errors)
     if errors:
         raise BuildFailed(errors)
+    warnings += ignored_key_notes(entries, config.topics_from)
     return Site(
         next_release=later[0].order[0] if later else None,
         held_back=[(e.path, e.date) for e in later],

@@ -42,6 +42,9 @@ class Entry:
     day_zone: str = ""
     order: tuple[float, str, str] = (0.0, "", "")  # newest-first sorting without datetimes
     file_slug: str = ""  # the slug the file name gives, whatever `slug:` says (feed ids)
+    # What parsing mended (a control character removed, a slug made), as `path:line: …`
+    # messages: kept with the entry, so a build that takes it from the cache says it too.
+    warnings: tuple[str, ...] = ()
     # Filled by index:
     people: list[Person] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)

@@ -3,30 +3,58 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from generator.dates import parse_date
 from generator.digests import entry_fields_hash, hash_text
 from generator.errors import BuildFailed, DigestError
 from generator.markup import (
+    MAX_NESTING,
+    NestingTooDeep,
     count_words,
     first_paragraph_text,
     render_markdown,
     render_plain_text,
-    smarten,
 )
+from generator.markup import smarten as _smarten
 from generator.model import Entry
-from generator.slug import is_valid_slug, slugify
+from generator.slug import is_valid_slug, slugify_escaped
 from generator.yamlsrc import key_lines, load_yaml
 
-KNOWN_KEYS = (
-    "title", "date", "updated", "authors", "source", "url", "people", "topics",
-    "not_people", "not_topics", "summary", "draft", "slug",
-)  # fmt: skip
+if TYPE_CHECKING:
+    from generator.config import Config
+
+# Every front-matter key digest knows, and what becomes of it: "field", one of ours, read
+# into the Entry; the name of one of ours, another generator's key for it (Jekyll, Hugo,
+# Pelican), read into that field; "topics", topics when digest.toml's `topics_from`
+# lists it; "extra", kept in `entry.extra` for what reads it there. Any other key is kept
+# in `entry.extra` too, and `build` and `check` note once how many entries have it.
+FRONT_MATTER_KEYS: dict[str, str] = {
+    "title": "field", "date": "field", "updated": "field", "authors": "field",
+    "source": "field", "url": "field", "people": "field", "topics": "field",
+    "not_people": "field", "not_topics": "field", "summary": "field", "draft": "field",
+    "slug": "field",
+    "author": "authors",  # Jekyll, Hugo, Pelican
+    "published": "draft",  # Jekyll: `published: false` is a draft
+    "status": "draft",  # Pelican: `Status: draft`
+    "excerpt": "summary",  # Jekyll
+    "description": "summary",  # Jekyll's SEO plugin, Hugo
+    "modified": "updated",  # Pelican
+    "lastmod": "updated",  # Hugo
+    "last_modified_at": "updated",  # Jekyll's plugin of that name
+    "tags": "topics", "categories": "topics", "category": "topics",
+    "image": "extra",  # the lead image: `entry.extra.image`, as written
+    "image_alt": "extra", "image_credit": "extra",
+    "permalink": "extra", "save_as": "extra", "aliases": "extra",  # addresses, redirects
+    "layout": "extra", "nav": "extra",
+}  # fmt: skip
+KNOWN_KEYS = tuple(k for k, role in FRONT_MATTER_KEYS.items() if role == "field")
+TOPIC_KEYS = ("tags", "categories", "category")  # what `topics_from` takes by default
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 _PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):(?:\s+(.*))?$")
 _RAW_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+By\s+(.+),\s*([^,]+?)\s*$", re.IGNORECASE)
@@ -45,13 +73,35 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 
 
-def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Entry:
+@dataclass(frozen=True)
+class ParseOptions:
+    """The settings in digest.toml that parsing reads, besides the zone and safe mode."""
+
+    typography: bool = True  # curly quotes, dashes and ellipses
+    topics_from: tuple[str, ...] = TOPIC_KEYS  # other keys whose names are topics
+    markdown: str = "default"  # the dialect bodies are written in (markup.DIALECTS)
+
+    @classmethod
+    def of(cls, config: Config) -> ParseOptions:
+        return cls(config.typography, config.topics_from, config.markdown)
+
+
+def parse_entry(
+    rel: str,
+    data: bytes,
+    tz: tzinfo,
+    *,
+    safe: bool = False,
+    options: ParseOptions = ParseOptions(),
+) -> Entry:
     """Parse one file; raise DigestError (or BuildFailed for several) naming its lines.
 
     `safe` strips raw HTML and script links from Markdown, for sites that publish
-    contributions from people they do not fully trust.
+    contributions from people they do not fully trust. What parsing mended on the way
+    (a control character removed, a slug made) is in the entry's `warnings`.
     """
-    text = decode(rel, data)
+    warnings: list[str] = []
+    text = decode(rel, data, warnings)
     if rel.endswith(".txt"):
         meta, lines, body, fmt = _split_raw_text(rel, text)
     elif text.lstrip().startswith("---"):
@@ -65,12 +115,22 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Ent
             1,
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
-    return _build_entry(rel, meta, lines, body, fmt, tz, safe)
+    body_line = text.count("\n") - body.count("\n") + 1  # the body is the text's end
+    return _build_entry(rel, meta, lines, body, fmt, tz, safe, warnings, options, body_line)
 
 
-def decode(rel: str, data: bytes) -> str:
-    """Decode UTF-8 (with or without a BOM) and normalise line ends."""
+def decode(
+    rel: str, data: bytes, warnings: list[str] | None = None, *, empty_ok: bool = False
+) -> str:
+    """Decode UTF-8 (with or without a BOM), normalise line ends, drop control characters.
+
+    Control characters are invisible, no text needs them and XML refuses them: they are
+    removed, and `warnings` is told where the first one was. `empty_ok` is for the
+    registries, where an empty file simply lists nobody.
+    """
     if not data.strip():
+        if empty_ok:
+            return ""
         raise DigestError("the file is empty", rel, 1, "add front matter and text, or delete it")
     if b"\x00" in data[:8192]:
         raise DigestError(
@@ -90,15 +150,28 @@ def decode(rel: str, data: bytes) -> str:
         ) from exc
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    control = _CONTROL.search(text) if data.translate(None, _NOT_CONTROL) else None
-    if control:
-        raise DigestError(
-            f"a control character (0x{ord(control.group()):02x}) is in the text",
-            rel,
-            text.count("\n", 0, control.start()) + 1,
-            "delete the invisible character (it often comes from copy and paste)",
-        )
+    if data.translate(None, _NOT_CONTROL):
+        text = _drop_control(rel, text, warnings)
     return text
+
+
+def _drop_control(rel: str, text: str, warnings: list[str] | None) -> str:
+    """`text` without control characters; one warning names the first, by line and column."""
+    first = _CONTROL.search(text)
+    if first is None:
+        return text
+    start = first.start()
+    line = text.count("\n", 0, start) + 1
+    column = start - text.rfind("\n", 0, start)
+    cleaned, count = _CONTROL.subn("", text)
+    if warnings is not None:
+        more = f" and {count - 1} more" if count > 1 else ""
+        warnings.append(
+            f"{rel}:{line}:{column}: removed an invisible control character "
+            f"(0x{ord(first.group()):02x}){more} — delete it from the file to silence this "
+            "(it often comes from copy and paste)"
+        )
+    return cleaned
 
 
 def _split_front_matter(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int], str, str]:
@@ -155,20 +228,12 @@ def _split_pelican(rel: str, text: str) -> tuple[dict[str, Any], dict[str, int],
 
 
 def _pelican_to_ours(meta: dict[str, Any], where: dict[str, int]) -> dict[str, Any]:
-    """Map Pelican's names onto ours; Tags and Category become topics."""
+    """Pelican's bylines separate names with `,` or `;` (the rest: FRONT_MATTER_KEYS)."""
     ours = dict(meta)
-    topics = _split_list(ours.pop("tags", "")) + _split_list(ours.pop("category", ""))
-    if topics:
-        ours["topics"] = topics
-        where.setdefault("topics", where.get("tags") or where.get("category") or 1)
     for old in ("author", "authors"):
         if old in ours:
             ours["authors"] = _split_list(ours.pop(old), separators=",;")
             where.setdefault("authors", where[old])
-    status = ours.pop("status", None)
-    if status is not None:
-        ours["draft"] = status.lower() == "draft"
-        where.setdefault("draft", where["status"])
     return ours
 
 
@@ -231,8 +296,16 @@ def _build_entry(
     fmt: str,
     tz: tzinfo,
     safe: bool = False,
+    warnings: list[str] | None = None,
+    options: ParseOptions = ParseOptions(),
+    body_line: int = 1,
 ) -> Entry:
     errors: list[DigestError] = []
+    warnings = [] if warnings is None else warnings
+    smarten = _smarten if options.typography else _as_typed
+
+    def warn(key: str) -> Callable[[str], None]:
+        return lambda message: warnings.append(f"{rel}:{where.get(key, 1)}: {message}")
 
     def check(key: str, convert: Callable[[Any], Any], default: Any = None) -> Any:
         if key not in meta or meta[key] is None:
@@ -250,7 +323,18 @@ def _build_entry(
         body = render_plain_text(paragraphs)
         meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
     else:
-        body = render_markdown(body_text, safe=safe)
+        try:
+            body = render_markdown(
+                body_text, safe=safe, typography=options.typography, dialect=options.markdown
+            )
+        except NestingTooDeep as exc:
+            raise DigestError(
+                f"lists or block quotes are nested {exc.depth} levels deep here "
+                f"(at most {MAX_NESTING})",
+                rel,
+                body_line + exc.line - 1,
+                "flatten the lists: past a few levels a list in a list reads no better",
+            ) from exc
     title = smarten(check("title", _text, ""))
     if not title and not any(e.line == where.get("title") for e in errors):
         errors.append(
@@ -268,20 +352,37 @@ def _build_entry(
                 "missing date", rel, where[""], "add `date: 2025-06-04` to the front matter"
             )
         )
-    slug = check("slug", _slug) or _slug_from_name(rel, errors)
+    slug = check("slug", lambda v: _slug(v, warn("slug"))) or _slug_from_name(rel, errors)
+    for key in (*options.topics_from, *meta):  # messages about a field name its key's line
+        role = FRONT_MATTER_KEYS.get(key, "extra")
+        if role not in ("field", "extra") and _read_key(key, options) and key in where:
+            where.setdefault(role, where[key])
+    topics = check("topics", _names, [])
+    for key in options.topics_from:
+        topics += check(key, _topic_names(key, fmt), [])
+    summary = [check(key, _text) for key in ("summary", "excerpt", "description")]
+    drafts = (
+        check("draft", _bool, False),
+        not check("published", _bool, True),
+        check("status", _status, False),
+    )
     entry_kwargs = {
-        "authors": tuple(check("authors", _names, [])),
+        "authors": _unique(check("authors", _names, []) + check("author", _author_names, [])),
         "source": check("source", _text),
         "source_url": check("url", _url),
         "people_names": tuple(check("people", _names, [])),
-        "topic_names": tuple(check("topics", _names, [])),
+        "topic_names": _unique(topics),
         "not_people": tuple(check("not_people", _names, [])),
         "not_topics": tuple(check("not_topics", _names, [])),
-        "draft": check("draft", _bool, False),
-        "summary": smarten(check("summary", _text) or "") or first_paragraph_text(body),
+        "draft": any(drafts),
+        "summary": smarten(next(filter(None, summary), "")) or first_paragraph_text(body),
         "words": count_words(body),
     }
-    updated = check("updated", lambda v: parse_date(v, tz))
+    updates = [
+        check(key, lambda v: parse_date(v, tz))
+        for key in ("updated", "modified", "lastmod", "last_modified_at")
+    ]
+    updated = next(filter(None, updates), None)
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
     assert when is not None
@@ -292,11 +393,12 @@ def _build_entry(
         slug=slug,
         body=body,
         body_hash=hash_text(str(body)),
-        extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
+        extra={k: v for k, v in meta.items() if not _read_key(k, options)},
         lines=where,
         updated=updated[0] if updated else None,
         day=when[0].astimezone(tz).date(),
         day_zone=str(getattr(tz, "key", tz)),
+        warnings=tuple(warnings),
         **entry_kwargs,
     )
     entry.fields_hash = entry_fields_hash(entry)
@@ -322,6 +424,73 @@ _HINTS = {
     "source": "give the outlet's name as plain text, e.g. `source: Reuters`",
     "summary": "write the summary as plain text, quoted if it contains `: `",
 }
+
+
+def _as_typed(text: str) -> str:
+    """Text as written, where typography is off."""
+    return text
+
+
+def _read_key(key: str, options: ParseOptions) -> bool:
+    """Whether parsing reads `key` into a field (else it is kept in `entry.extra`)."""
+    role = FRONT_MATTER_KEYS.get(key, "extra")
+    return role != "extra" and (role != "topics" or key in options.topics_from)
+
+
+def ignored_key_notes(entries: Iterable[Entry], topics_from: tuple[str, ...]) -> list[str]:
+    """One note per front-matter key digest does not read: how many entries have it."""
+    found: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for key in entry.extra:
+            role = FRONT_MATTER_KEYS.get(key)
+            if role is None or (role == "topics" and key not in topics_from):
+                found.setdefault(str(key), []).append(entry)
+    notes = []
+    for key, having in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        first = having[0]
+        count = f"{len(having):,} entries have" if len(having) > 1 else "1 entry has"
+        hint = (
+            "add it to `topics_from` in digest.toml to make topics of it"
+            if key in FRONT_MATTER_KEYS
+            else f"templates can read it as `entry.extra[{key!r}]`"
+        )
+        notes.append(
+            f"note: {count} {key!r}, which digest ignores — {hint} (first: {first.path}:"
+            f"{first.line_of(key)})"
+        )
+    return notes
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+def _topic_names(key: str, fmt: str) -> Callable[[Any], list[str]]:
+    """Read a key `topics_from` names: in YAML front matter, Jekyll's way (`tags: a b`
+    is two, `category: Trade talks` one; with commas, commas separate), else ours."""
+    if fmt != "yaml" or not isinstance(key, str):
+        return _names
+
+    def read(value: Any) -> list[str]:
+        if isinstance(value, str) and "," not in value:
+            return _names(value.split() if key.endswith("s") else [value])
+        return _names(value)
+
+    return read
+
+
+def _author_names(value: Any) -> list[str]:
+    """`author:` as Jekyll and Hugo themes write it: a name, a list, or `{name: …}` each."""
+    if isinstance(value, dict):
+        value = [value]
+    if isinstance(value, list):
+        value = [item.get("name") if isinstance(item, dict) else item for item in value]
+    return _names(value)
+
+
+def _status(value: Any) -> bool:
+    """Pelican's `Status`: `draft` is a draft; `published` and `hidden` are not."""
+    return _text(value).lower() == "draft"
 
 
 def _text(value: Any) -> str:
@@ -353,19 +522,28 @@ def _url(value: Any) -> str:
     return url
 
 
-def _slug(value: Any) -> str:
+def _slug(value: Any, warn: Callable[[str], None]) -> str:
+    """The slug as given, or made from it with a warning: old blogs' slugs carry `_`, `.`,
+    capitals and %-escapes (see slugify_escaped), and refusing them stops a migration."""
     slug = _text(value)
-    if not is_valid_slug(slug):
-        suggestion = slugify(slug)
+    if is_valid_slug(slug):
+        return slug
+    made = slugify_escaped(slug)
+    if "/" in slug or "\\" in slug:
         raise ValueError(
-            f"{slug!r} is not a valid slug" + (f"; try `slug: {suggestion}`" if suggestion else "")
+            f"{slug!r} is a path, but a slug is one part of the address"
+            + (f"; try `slug: {made}`" if made else "")
         )
-    return slug
+    if not made:
+        raise ValueError(f"{slug!r} has no letters or digits to make an address from")
+    warn(f"`slug: {slug}` is not in URL form; the entry's address uses {made!r} — write "
+         f"`slug: {made}` to silence this")  # fmt: skip
+    return made
 
 
 def _slug_from_name(rel: str, errors: list[DigestError]) -> str:
     stem = _DATE_PREFIX.sub("", PurePosixPath(rel).stem)
-    slug = slugify(stem)
+    slug = slugify_escaped(stem)
     if not slug:
         errors.append(
             DigestError(

@@ -408,7 +408,9 @@ class DevServer:
         if result.warnings != self._warnings:
             self._warnings = list(result.warnings)
             for warning in result.warnings:
-                self.say(f"  warning: {warning}")
+                self.say(
+                    f"  {warning}" if warning.startswith("note: ") else f"  warning: {warning}"
+                )
 
     def _mark_entries(self, result: Any) -> None:
         """Find the drafts and scheduled entries: all of them after a full build, only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import unquote
 
 from anyascii import anyascii
 
@@ -21,6 +22,18 @@ def slugify(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("'", "").replace("\u2019", "")
     ascii_text = anyascii("".join(_keep(ch) for ch in text)).lower()
     return _NON_ALNUM.sub("-", ascii_text).strip("-")
+
+
+def slugify_escaped(text: str) -> str:
+    """`slugify` for slugs and file names from old blogs, %-escapes decoded first.
+
+    A WordPress export writes `%ef%bb%bfhello-world` for a byte-order mark (which
+    slugify drops, as every other invisible character) and `hello-world`; `%e4%bd%a0`
+    is `你`, transliterated as any other letter.
+    """
+    if "%" in text:
+        text = unquote(text, errors="replace")
+    return slugify(text)
 
 
 def _keep(ch: str) -> str:

@@ -61,7 +61,10 @@ def parse_all(
     With a scanner, each new entry the site will show is scanned in the same worker while
     it is at hand; the scans come back by entry path.
     """
+    from generator.parse import ParseOptions
+
     shared = {"tz": config.tz, "safe": config.safe_mode, "scanner": scanner, "drafts": drafts}
+    shared["options"] = ParseOptions.of(config)
     entries: list[Entry] = []
     errors: list[DigestError] = []
     scans: dict[str, Scan] = {}
@@ -86,7 +89,9 @@ def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError], dict[str,
         source = _job["items"][i]
         try:
             data = source.path.read_bytes()
-            entry = parse_entry(source.rel, data, _job["tz"], safe=_job["safe"])
+            entry = parse_entry(
+                source.rel, data, _job["tz"], safe=_job["safe"], options=_job["options"]
+            )
         except DigestError as exc:
             errors.append(exc)
         except BuildFailed as exc:

@@ -9,7 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.build import build_site
 from generator.dates import DateFormatError, parse_date
+from generator.errors import BuildFailed
+from generator.importer import import_articles
+from tests.conftest import WriteTree, entry_text
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -158,7 +162,7 @@ OFFSETS = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
     lambda m: timezone(timedelta(minutes=m))
 )
 DATETIMES = st.datetimes(
-    min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)
+    min_value=datetime(1000, 1, 1), max_value=datetime(9000, 12, 31, 23, 59, 59)
 ).map(lambda d: d.replace(microsecond=0))
 
 
@@ -181,7 +185,7 @@ def test_naive_iso_format_round_trips_in_the_site_zone(value: datetime) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dates(min_value=date(1000, 1, 1)))
+@given(st.dates(min_value=date(1000, 1, 1), max_value=date(9000, 12, 31)))
 def test_iso_date_round_trips(value: date) -> None:
     parsed, timed = parse_date(value.isoformat(), NEW_YORK)
     assert parsed.date() == value
@@ -191,3 +195,86 @@ def test_iso_date_round_trips(value: date) -> None:
 def test_fractional_seconds_round_trip() -> None:
     value = datetime(2025, 6, 4, 9, 30, 0, 250000, tzinfo=UTC)
     assert parse_date(value.isoformat(), UTC)[0] == value
+
+
+# --- the edges of the calendar ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:30:00+05:00",
+        "9999-12-31 23:59",
+        "0999-12-31",
+        "9001-01-01",
+        date(9999, 12, 31),
+        datetime(1, 1, 1, 0, 30),
+    ],
+)
+def test_years_outside_the_supported_range_are_refused(value: object) -> None:
+    with pytest.raises(DateFormatError, match=r"outside the years digest supports \(1000–9000\)"):
+        parse_date(value, UTC)
+
+
+EDGES = [
+    "1000-01-01T00:00:00+23:59",
+    "1000-01-01",
+    "9000-12-31T23:59:59-23:59",
+    "9000-12-31 23:59",
+    "9000-12-31",
+]
+
+
+@pytest.mark.parametrize("value", EDGES)
+@pytest.mark.parametrize("zone", [UTC, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12")])
+def test_supported_edges_survive_every_conversion(value: str, zone: ZoneInfo) -> None:
+    parsed, _ = parse_date(value, zone)
+    for moved in (parsed.astimezone(UTC), parsed.astimezone(zone)):
+        moved.isocalendar()
+        moved.date() + timedelta(days=7)
+        moved.date() - timedelta(days=7)
+    assert parsed.timestamp()
+
+
+@pytest.mark.parametrize("edition", ["day", "week"])
+@pytest.mark.parametrize("future", [False, True])
+def test_entries_at_the_edges_build(write_tree: WriteTree, edition: str, future: bool) -> None:
+    files: dict[str, str | bytes] = {
+        "digest.toml": f'edition = "{edition}"\ntimezone = "Pacific/Kiritimati"\n',
+    }
+    for n, value in enumerate(EDGES):
+        files[f"content/e{n}.md"] = entry_text(f"Edge {n}", f"'{value}'", updated=f"'{value}'")
+    root = write_tree(files)
+    result = build_site(root, future=future, search=False)
+    assert len(result.site.entries) == (len(EDGES) if future else 2)
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "line"),
+    [
+        ("content/a.md", entry_text(date="9999-12-31T23:00:00-05:00"), 3),
+        ("content/a.md", entry_text(updated="'0001-01-01T00:30:00+05:00'"), 4),
+        ("content/a.md", "Title: A\nDate: 9999-12-31 23:59\n\nText.\n", 2),
+        ("content/a.txt", "date 9999-12-31 By Jane Doe, AP\n\nText.\n", 1),
+    ],
+)
+@pytest.mark.parametrize("future", [False, True])
+def test_out_of_range_dates_are_refused_at_their_line(
+    write_tree: WriteTree, rel: str, text: str, line: int, future: bool
+) -> None:
+    root = write_tree({rel: text})
+    with pytest.raises(BuildFailed) as info:
+        build_site(root, future=future, search=False)
+    [error] = info.value.errors
+    assert (error.path, error.line) == (rel, line)
+    assert "outside the years digest supports" in error.message
+
+
+def test_import_refuses_an_out_of_range_date(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {"content/.keep": "", "raw/a.txt": "date 0001-01-01 By Jane Doe, AP\n\nText.\n"}
+    )
+    with pytest.raises(BuildFailed) as info:
+        import_articles([root / "raw" / "a.txt"], root)
+    assert "outside the years digest supports" in str(info.value)

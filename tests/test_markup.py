@@ -5,17 +5,27 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown.inlinepatterns import LinkInlineProcessor
 from markupsafe import Markup
 
 from generator.markup import (
+    _MARKUP,
+    MAX_NESTING,
+    NestingTooDeep,
+    _link_text,
     _make_renderer,
     _renderer_for,
     count_words,
     first_paragraph_text,
+    kramdown_lists,
     render_markdown,
     render_plain_text,
+    smarten,
     smarten_html,
 )
+from tests.deadline import ends_within
 
 
 def test_returns_markup() -> None:
@@ -228,3 +238,287 @@ def test_a_body_without_marks_gets_a_lean_renderer() -> None:
 def test_count_words_matches_the_word_pattern(body: str) -> None:
     expected = len(re.findall(r"\w+(?:[’'-]\w+)*", re.sub(r"<[^>]+>", " ", body)))
     assert count_words(body) == expected
+
+
+# --- typography leaves markup, comments, code and command-line options alone ---------------
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<!-- <img src="x.png"> -->',
+        "<!-- a -- b ... 'c' \"d\" -->",
+        "<!--\nmulti-line -- comment > with > marks\n-->",
+        '<a title="a > b -- c" href="x">',
+        "<a title='it -- \"x\" > y'>",
+        '<img alt="Straight \'quotes\' -- and ... dots" src="a.png">',
+        "<![CDATA[ x -- 'y' > z ]]>",
+        "<!DOCTYPE html>",
+        "<?php echo 'x' -- 1; ?>",
+        "</a  >",
+    ],
+)
+def test_markup_is_left_exactly_as_written(markup: str) -> None:
+    html = f'<p>Before -- "this"</p>\n{markup}\n<p>After -- "that"...</p>'
+    smartened = smarten_html(html)
+    assert markup in smartened
+    assert smartened.startswith("<p>Before – “this”</p>")
+    assert smartened.endswith("<p>After – “that”…</p>")
+
+
+def test_a_comment_holding_a_tag_keeps_its_end_and_the_page_after_it() -> None:
+    body = render_markdown(
+        'Intro -- text.\n\n<!-- <img src="x.png"> old figure -->\n\nThe rest "matters".\n'
+    )
+    assert '<!-- <img src="x.png"> old figure -->' in body
+    assert "<p>The rest “matters”.</p>" in body
+    assert "–>" not in body
+
+
+def test_an_unclosed_comment_is_left_alone_to_the_end() -> None:
+    assert smarten_html('<p>a -- b</p><!-- open "x" -- y') == '<p>a – b</p><!-- open "x" -- y'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Run it with --workspace today.", "Run it with --workspace today."),
+        ("Pass --no-deps --quiet -- then wait...", "Pass --no-deps --quiet – then wait…"),
+        ('Set --name="x" and "y".', 'Set --name="x" and “y”.'),
+        ("(--flag) or [--flag]", "(--flag) or [--flag]"),
+        ("--workspace", "--workspace"),
+        ("Pages 10--20, a -- b, a---b.", "Pages 10–20, a – b, a—b."),
+        ("en--dash between words", "en–dash between words"),
+    ],
+)
+def test_command_line_options_in_prose_are_kept(text: str, expected: str) -> None:
+    assert render_markdown(text) == f"<p>{expected}</p>"
+    assert smarten(text) == expected
+
+
+def test_typography_can_be_turned_off() -> None:
+    text = '"Quoted" -- text... it\'s <!-- x --> `code`'
+    assert render_markdown(text, typography=False) == (
+        '<p>"Quoted" -- text... it\'s <!-- x --> <code>code</code></p>'
+    )
+
+
+MARKUP_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<em>", "</em>", "<code>", "</code>", "<pre>", "</pre>", "<!-- ",
+        " -->", '<a href="x">', "</a>", '<img alt="a > b" src="-->">', "<br>", "<!DOCTYPE x>",
+        "<![CDATA[", "]]>", "'", '"', "--", "---", "...", "-", ">", "<", " ", "x", "it's",
+        "--flag", "=", "\n",
+    ]
+)  # fmt: skip
+MARKUPS = st.lists(MARKUP_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKUPS)
+def test_smarten_html_changes_no_markup(markup: str) -> None:
+    before = _MARKUP.split(markup)
+    after = _MARKUP.split(smarten_html(markup))
+    assert before[1::2] == after[1::2]
+    assert len(before) == len(after)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKUPS)
+def test_smarten_html_is_idempotent(markup: str) -> None:
+    once = smarten_html(markup)
+    assert smarten_html(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=40).filter(lambda t: "-->" not in t)
+)
+def test_any_comment_survives_rendering(comment: str) -> None:
+    body = render_markdown(f"Text.\n\n<!-- {comment} -->\n\nMore -- text.\n")
+    assert "<p>More – text.</p>" in body
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"--[a-z][a-z0-9-]{0,15}(=[a-z0-9\"']{1,8})?", fullmatch=True))
+def test_any_option_is_kept(option: str) -> None:
+    assert option in smarten(f"Use {option} here, -- and 'quote'.")
+
+
+# --- nesting is bounded before Python-Markdown sees the text -------------------------------
+
+
+def deep(levels: int, indent: str = "    ") -> str:
+    return "".join(f"{indent * i}- level {i + 1}\n" for i in range(levels))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "depth"),
+    [
+        ("Intro.\n\n" + "- " * 10_000 + "x\n", 3, 10_000),  # 20 KB written compactly
+        ("> " * 150 + "x\n", 1, 150),
+        (">" * 5000 + " x\n", 1, 5000),
+        ("1. " * 500 + "x\n", 1, 500),
+        ("> - " * 60 + "x\n", 1, 120),
+        (deep(1500), 101, 101),  # indented by four spaces a level
+        (deep(1500, "\t"), 101, 101),
+    ],
+)
+def test_nesting_past_the_limit_is_refused_at_its_line(text: str, line: int, depth: int) -> None:
+    with ends_within(20), pytest.raises(NestingTooDeep) as info:
+        render_markdown(text)
+    assert (info.value.line, info.value.depth) == (line, depth)
+
+
+@pytest.mark.parametrize("text", [deep(100), "- " * 100 + "x\n", "> " * 100 + "x\n"])
+def test_nesting_up_to_the_limit_renders(text: str) -> None:
+    assert "x" in render_markdown(text) or "level 100" in render_markdown(text)
+
+
+def test_deep_indentation_inside_a_code_fence_is_code() -> None:
+    text = "```\n" + " " * 2000 + "x\n```\n\n~~~~\n" + "- " * 500 + "\n~~~~\n"
+    assert render_markdown(text).count("<pre>") == 2
+
+
+NESTING_PIECES = st.sampled_from(["- ", "* ", "1. ", "> ", ">", "    ", "  ", "\t", "x", "\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(NESTING_PIECES, max_size=400).map("".join))
+def test_nested_text_renders_or_is_refused_never_a_recursion_error(text: str) -> None:
+    try:
+        render_markdown(text)
+    except NestingTooDeep as error:
+        assert error.depth > MAX_NESTING
+
+
+# --- brackets that never close cost no more than the text is long ---------------------------
+
+
+@pytest.mark.parametrize("text", ["[" * 20_000, "x " + "[a" * 20_000, "![" * 20_000])
+def test_unclosed_brackets_render_in_linear_time(text: str) -> None:
+    with ends_within(20):
+        html = render_markdown(text)
+    assert html.count("[") == text.count("[")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(["[", "]", "a", " ", "(", ")", "x" * 150]), max_size=40).map("".join),
+    st.integers(min_value=0, max_value=10_000),
+)
+def test_link_text_is_what_python_markdown_finds(data: str, start: int) -> None:
+    opens = [i + 1 for i, c in enumerate(data) if c == "["]
+    if not opens:
+        return
+    index = opens[start % len(opens)]
+    pattern = _make_renderer(False).inlinePatterns["link"]
+    assert _link_text(pattern, data, index) == LinkInlineProcessor.getText(pattern, data, index)
+
+
+def test_links_render_as_before() -> None:
+    text = "A [link](https://x.org) and [nested [brackets]](y) and ![img](z.png) [" + "x" * 300
+    assert render_markdown(text) == (
+        '<p>A <a href="https://x.org">link</a> and <a href="y">nested [brackets]</a> and '
+        '<img alt="img" src="z.png"> [' + "x" * 300 + "</p>"
+    )
+
+
+# --- markdown = "kramdown-compatible" -------------------------------------------------------
+
+
+def kramdown(text: str) -> str:
+    return render_markdown(text, dialect="kramdown-compatible")
+
+
+def test_lists_nested_by_two_spaces_nest() -> None:
+    text = "- a\n  - b\n    - c\n  - d\n- e\n"
+    assert kramdown(text) == render_markdown("- a\n    - b\n        - c\n    - d\n- e\n")
+    assert "<li>a</li>" in render_markdown(text)  # the default dialect nests nothing under a
+    assert kramdown(text).count("<ul>") == 3
+
+
+def test_a_list_may_start_right_after_a_paragraph_line() -> None:
+    text = "The plan:\n- first\n- second\n\nAfter.\n"
+    assert (
+        kramdown(text)
+        == "<p>The plan:</p>\n<ul>\n<li>first</li>\n<li>second</li>\n</ul>\n<p>After.</p>"
+    )
+    assert "<ul>" not in render_markdown(text)  # printed as text by default
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. one\n2. two\n   - nested\n3. three\n",
+        "* a\n  * b\n\n  more of a\n\n      code in a\n",
+        "- a\n\t- b\n",
+        "10. ten\n    - under ten\n",
+    ],
+)
+def test_kramdown_lists_render_as_their_four_space_form(text: str) -> None:
+    four = kramdown_lists(text)
+    assert kramdown(text) == render_markdown(four)
+    assert "<ul>" in kramdown(text) and kramdown(text).count("<li>") >= 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain text\nover lines.\n",
+        "Text\n\n```\n- not\n  - a list\n```\n",
+        "Title\n---\n\n- - -\n",
+        "Year\n2025. Not a list\n",
+        "    - code, not a list\n",
+        "| a | b |\n|---|---|\n| - | + |\n",
+    ],
+)
+def test_what_is_not_a_list_is_left_as_it_is(text: str) -> None:
+    assert kramdown_lists(text) == text
+
+
+@st.composite
+def list_trees(draw: st.DrawFn, depth: int = 0) -> list[tuple[str, list]]:  # type: ignore[type-arg]
+    words = st.from_regex(r"[a-z]{1,8}( [a-z]{1,8}){0,3}", fullmatch=True)
+    count = draw(st.integers(min_value=1, max_value=3))
+    return [
+        (draw(words), draw(list_trees(depth + 1)) if depth < 4 and draw(st.booleans()) else [])
+        for _ in range(count)
+    ]
+
+
+def written(tree: list, marker: str, indent: int, level: int = 0) -> str:  # type: ignore[type-arg]
+    return "".join(
+        f"{' ' * indent * level}{marker} {text}\n" + written(children, marker, indent, level + 1)
+        for text, children in tree
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(list_trees(), st.sampled_from(["-", "*", "+"]))
+def test_two_space_lists_in_kramdown_mode_read_as_four_space_lists(
+    tree: list,
+    marker: str,  # type: ignore[type-arg]
+) -> None:
+    assert kramdown(written(tree, marker, 2)) == render_markdown(written(tree, marker, 4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(list_trees())
+def test_four_space_lists_read_alike_in_both_dialects(tree: list) -> None:  # type: ignore[type-arg]
+    text = "Intro.\n\n" + written(tree, "-", 4) + "\nEnd.\n"
+    assert kramdown(text) == render_markdown(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["- ", "1. ", "  ", "    ", "\t", "x", "\n", "```\n", "> ", "#"]),
+        max_size=60,
+    ).map("".join)
+)
+def test_kramdown_lists_keeps_every_line_and_its_words(text: str) -> None:
+    out = kramdown_lists(text)
+    assert [line.split() for line in out.split("\n") if line.strip()] == [
+        line.split() for line in text.split("\n") if line.strip()
+    ]

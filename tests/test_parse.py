@@ -14,8 +14,17 @@ from hypothesis import strategies as st
 from generator.errors import BuildFailed, DigestError
 from generator.markup import smarten
 from generator.model import Entry
-from generator.parse import HEADLINE_LENGTH, headline_from, parse_entry
+from generator.parse import (
+    FRONT_MATTER_KEYS,
+    HEADLINE_LENGTH,
+    TOPIC_KEYS,
+    ParseOptions,
+    headline_from,
+    ignored_key_notes,
+    parse_entry,
+)
 from tests.conftest import entry_text
+from tests.deadline import ends_within
 
 REL = "content/2025-06-04-trade-talks.md"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -130,8 +139,8 @@ def test_numbers_in_lists_become_text() -> None:
 
 
 def test_unknown_keys_are_kept_in_extra() -> None:
-    entry = parse(entry_text(mood="hopeful", weight="3", tags="[a, b]"))
-    assert entry.extra == {"mood": "hopeful", "weight": 3, "tags": ["a", "b"]}
+    entry = parse(entry_text(mood="hopeful", weight="3", legacy="[a, b]"))
+    assert entry.extra == {"mood": "hopeful", "weight": 3, "legacy": ["a", "b"]}
     assert "title" not in entry.extra
 
 
@@ -273,7 +282,8 @@ def test_pelican_headers() -> None:
     assert entry.summary == "Both sides talk."
     assert entry.slug == "trade-talks-resume"
     assert entry.draft is True
-    assert entry.extra == {"modified": "2025-06-05"}
+    assert entry.updated == datetime(2025, 6, 5, tzinfo=UTC)
+    assert entry.extra == {}
     assert entry.body == "<p>Body in <em>Markdown</em>.</p>"
 
 
@@ -628,17 +638,75 @@ def test_binary_file_error_has_a_line() -> None:
     assert_located(one_error(b"\x89PNG\x00\x00\x00\rIHDR"), REL, 1)
 
 
-@pytest.mark.parametrize("slug", ["../etc", "a/b", "..", "Trade-Talks", "a b", "'a\\b'"])
-def test_bad_slug(slug: str) -> None:
+@pytest.mark.parametrize(
+    ("slug", "suggestion"), [("../etc", "etc"), ("a/b", "a-b"), ("'a\\b'", "a-b")]
+)
+def test_slug_that_is_a_path_is_refused(slug: str, suggestion: str) -> None:
     error = one_error(f"---\ntitle: T\ndate: 2025-06-04\nslug: {slug}\n---\nBody.\n")
     assert error.message.startswith("`slug`: ")
-    assert "not a valid slug" in error.message
+    assert "is a path, but a slug is one part of the address" in error.message
+    assert error.message.endswith(f"; try `slug: {suggestion}`")
     assert_located(error, REL, 4)
 
 
-def test_bad_slug_suggests_a_fix() -> None:
-    error = one_error("---\ntitle: T\ndate: 2025-06-04\nslug: Trade Talks\n---\nBody.\n")
-    assert "try `slug: trade-talks`" in error.message
+@pytest.mark.parametrize("slug", ["..", "'!!!'", "'%ef%bb%bf'", "😀"])
+def test_slug_without_letters_is_refused(slug: str) -> None:
+    error = one_error(f"---\ntitle: T\ndate: 2025-06-04\nslug: {slug}\n---\nBody.\n")
+    assert "has no letters or digits to make an address from" in error.message
+    assert "try" not in error.message
+    assert_located(error, REL, 4)
+
+
+@pytest.mark.parametrize(
+    ("value", "slug"),
+    [
+        ("Trade-Talks", "trade-talks"),
+        ("Trade Talks", "trade-talks"),
+        ("hello_world", "hello-world"),
+        ("hello.world", "hello-world"),
+        ("'%ef%bb%bfhello-world'", "hello-world"),
+        ("'%EF%BB%BFhello_world'", "hello-world"),
+        ("'%e2%80%9cquoted%e2%80%9d-title'", "quoted-title"),
+        ("'caf%C3%A9-crème'", "cafe-creme"),
+        ("'%e4%bd%a0%e5%a5%bd'", "ni-hao"),
+        ("'100%-sure'", "100-sure"),
+        ("'%zz-odd'", "zz-odd"),
+    ],
+)
+def test_old_blog_slug_is_made_into_one_with_a_warning(value: str, slug: str) -> None:
+    entry = parse(f"---\ntitle: T\ndate: 2025-06-04\nslug: {value}\n---\nBody.\n")
+    assert entry.slug == slug
+    [warning] = entry.warnings
+    assert warning.startswith(f"{REL}:4: `slug: ")
+    assert warning.endswith(
+        f"is not in URL form; the entry's address uses {slug!r} — write `slug: {slug}` to "
+        "silence this"
+    )
+
+
+def test_a_byte_order_mark_in_front_matter_is_dropped() -> None:
+    entry = parse("---\ntitle: T\ndate: 2025-06-04\nslug: \ufeffhello-world\n---\nBody.\n")
+    assert (entry.slug, entry.warnings) == ("hello-world", ())
+
+
+def test_valid_slug_gives_no_warning() -> None:
+    assert parse(entry_text(slug="trade-talks-2")).warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("rel", "slug"),
+    [
+        ("content/2015-06-04-%ef%bb%bfhello-world.md", "hello-world"),
+        ("content/2015-06-04-hello_world.markdown", "hello-world"),
+        ("content/2015-06-04-v1.2.0-released.md", "v1-2-0-released"),
+        ("content/%e4%bd%a0%e5%a5%bd.md", "ni-hao"),
+        ("content/\ufeffhello.md", "hello"),
+    ],
+)
+def test_old_blog_file_names_give_slugs(rel: str, slug: str) -> None:
+    entry = parse(entry_text(), rel=rel)
+    assert entry.slug == slug
+    assert entry.warnings == ()
 
 
 def test_file_name_without_letters_gives_empty_slug_error() -> None:
@@ -754,9 +822,49 @@ def test_whitespace_only_line_before_front_matter() -> None:
     assert parse("  \n" + entry_text(title="Indented")).title == "Indented"
 
 
-def test_control_character_in_front_matter() -> None:
-    error = one_error("---\ntitle: a\x1fb\ndate: 2025-06-04\n---\nBody.\n")
-    assert error.line == 2
+def test_control_character_in_front_matter_is_removed_with_a_warning() -> None:
+    entry = parse("---\ntitle: a\x1fb\ndate: 2025-06-04\n---\nBody.\n")
+    assert entry.title == "ab"
+    assert entry.warnings == (
+        f"{REL}:2:9: removed an invisible control character (0x1f) — delete it from the file "
+        "to silence this (it often comes from copy and paste)",
+    )
+
+
+def test_control_character_in_a_link_target_is_removed() -> None:
+    entry = parse("---\ntitle: T\ndate: 2025-06-04\n---\nSee [the report](https://x.org/a\x02b).\n")
+    assert 'href="https://x.org/ab"' in entry.body
+    assert entry.warnings[0].startswith(
+        f"{REL}:5:33: removed an invisible control character (0x02)"
+    )
+
+
+def test_several_control_characters_give_one_warning() -> None:
+    entry = parse("---\r\ntitle: T\x0c\r\ndate: 2025-06-04\r\n---\r\nA\x7f b\x01\x1b.\r\n")
+    assert entry.title == "T"
+    assert "A b." in entry.body
+    assert len(entry.warnings) == 1
+    assert entry.warnings[0].startswith(
+        f"{REL}:2:9: removed an invisible control character (0x0c) and 3 more"
+    )
+
+
+@pytest.mark.parametrize("rel", ["content/x.md", "content/x.txt"])
+@pytest.mark.parametrize("char", [chr(c) for c in [*range(1, 9), 11, 12, *range(14, 32), 127]])
+def test_every_control_character_is_removed_in_every_format(rel: str, char: str) -> None:
+    text = (
+        f"date 2025-06-04 By Jane{char} Doe, AP\n\nA{char} text.\n"
+        if rel.endswith(".txt")
+        else f"Title: A{char} title\nDate: 2025-06-04\n\nA{char} text.\n"
+    )
+    entry = parse(text, rel=rel)
+    assert char not in entry.title + entry.body + entry.summary + "".join(entry.authors)
+    assert entry.warnings[0].startswith(f"{rel}:1:")
+
+
+def test_tab_after_a_key_is_read() -> None:
+    entry = parse("---\ntitle:\tTrade talks\ndate:\t2025-06-04\n---\nBody.\n")
+    assert (entry.title, entry.date.day) == ("Trade talks", 4)
 
 
 def test_recursive_alias_in_front_matter() -> None:
@@ -895,3 +1003,186 @@ def test_comma_separated_names_match_their_yaml_list(names: list[str]) -> None:
     joined = parse(entry_text(people=", ".join(names)))
     assert as_list.people_names == tuple(dict.fromkeys(names))
     assert joined.people_names == as_list.people_names
+
+
+# --- Jekyll (and Hugo) front matter ----------------------------------------------------------
+
+JEKYLL = """---
+layout: post
+title: "Trade talks"
+date: 2015-06-04 10:00:00 +0200
+author: Jane Doe
+categories: economy trade
+tags: [Tariffs, "Trade talks"]
+excerpt: "Short excerpt."
+image: /assets/x.png
+published: false
+permalink: /2015/06/trade/
+legacy_id: 1
+---
+Body.
+"""
+
+
+def test_jekyll_front_matter_is_read() -> None:
+    entry = parse(JEKYLL, rel="_posts/2015-06-04-trade.md")
+    assert entry.title == "Trade talks"
+    assert entry.date == datetime(2015, 6, 4, 8, 0, tzinfo=UTC)
+    assert entry.draft is True
+    assert entry.authors == ("Jane Doe",)
+    assert entry.topic_names == ("Tariffs", "Trade talks", "economy", "trade")
+    assert entry.summary == "Short excerpt."
+    assert entry.extra == {
+        "layout": "post", "image": "/assets/x.png", "permalink": "/2015/06/trade/",
+        "legacy_id": 1,
+    }  # fmt: skip
+    assert (entry.lines["draft"], entry.lines["authors"], entry.lines["topics"]) == (10, 5, 7)
+    assert entry.lines["summary"] == 8
+
+
+@pytest.mark.parametrize(
+    ("value", "draft"),
+    [("false", True), ("true", False), ("no", True), ("'yes'", False)],
+)
+def test_published_false_is_a_draft(value: str, draft: bool) -> None:
+    assert parse(entry_text(published=value)).draft is draft
+
+
+def test_draft_wins_over_published() -> None:
+    assert parse(entry_text(published="true", draft="true")).draft is True
+
+
+def test_published_of_wrong_type_is_an_error_on_its_line() -> None:
+    error = one_error("---\ntitle: T\ndate: 2025-06-04\npublished: maybe\n---\nBody.\n")
+    assert error.message.startswith("`published`: expected true or false")
+    assert error.line == 4
+
+
+@pytest.mark.parametrize(
+    ("fields", "authors"),
+    [
+        ({"author": "Jane Doe"}, ("Jane Doe",)),
+        ({"author": "Jane Doe, John Roe"}, ("Jane Doe", "John Roe")),
+        ({"author": "[Jane Doe, John Roe]"}, ("Jane Doe", "John Roe")),
+        ({"author": "{name: Jane Doe, twitter: jd}"}, ("Jane Doe",)),
+        ({"author": "[{name: Jane Doe}, {name: John Roe}]"}, ("Jane Doe", "John Roe")),
+        ({"authors": "[Jane Doe]", "author": "John Roe"}, ("Jane Doe", "John Roe")),
+        ({"authors": "[Jane Doe]", "author": "Jane Doe"}, ("Jane Doe",)),
+    ],
+)
+def test_author_gives_the_byline(fields: dict[str, str], authors: tuple[str, ...]) -> None:
+    assert parse(entry_text(**fields)).authors == authors
+
+
+def test_author_of_wrong_type_is_an_error() -> None:
+    error = one_error("---\ntitle: T\ndate: 2025-06-04\nauthor: {twitter: jd}\n---\nBody.\n")
+    assert error.message.startswith("`author`: expected a list of names")
+    assert error.line == 4
+
+
+@pytest.mark.parametrize(
+    ("fields", "topics"),
+    [
+        ({"tags": "tariffs trade"}, ("tariffs", "trade")),
+        ({"tags": "Tariffs, Trade talks"}, ("Tariffs", "Trade talks")),
+        ({"categories": "[This Week in Rust, News]"}, ("This Week in Rust", "News")),
+        ({"category": "Trade talks"}, ("Trade talks",)),
+        ({"topics": "[Trade]", "tags": "[Tariffs, Trade]"}, ("Trade", "Tariffs")),
+        ({"tags": "[2025, Trade]"}, ("2025", "Trade")),
+    ],
+)
+def test_tags_and_categories_are_topics(fields: dict[str, str], topics: tuple[str, ...]) -> None:
+    assert parse(entry_text(**fields)).topic_names == topics
+
+
+def test_topics_from_chooses_the_keys() -> None:
+    text = entry_text(tags="[Tariffs]", categories="[news]").encode()
+    entry = parse_entry(REL, text, UTC, options=ParseOptions(topics_from=("tags",)))
+    assert entry.topic_names == ("Tariffs",)
+    assert entry.extra == {"categories": ["news"]}
+    entry = parse_entry(REL, text, UTC, options=ParseOptions(topics_from=()))
+    assert entry.topic_names == ()
+    assert entry.extra == {"tags": ["Tariffs"], "categories": ["news"]}
+
+
+def test_tags_of_wrong_type_are_an_error_naming_the_key() -> None:
+    error = one_error("---\ntitle: T\ndate: 2025-06-04\ntags: {a: b}\n---\nBody.\n")
+    assert error.message == "`tags`: expected a list of names, not a mapping"
+    assert error.line == 4
+
+
+@pytest.mark.parametrize(
+    ("fields", "summary"),
+    [
+        ({"excerpt": "The excerpt."}, "The excerpt."),
+        ({"description": "The description."}, "The description."),
+        ({"excerpt": "The excerpt.", "description": "The description."}, "The excerpt."),
+        ({"summary": "Ours.", "excerpt": "The excerpt."}, "Ours."),
+    ],
+)
+def test_excerpt_or_description_is_the_summary(fields: dict[str, str], summary: str) -> None:
+    assert parse(entry_text(**fields)).summary == summary
+
+
+@pytest.mark.parametrize("key", ["lastmod", "last_modified_at", "modified"])
+def test_other_names_of_updated(key: str) -> None:
+    entry = parse(entry_text(**{key: "2025-06-05"}))
+    assert entry.updated == datetime(2025, 6, 5, tzinfo=UTC)
+    assert entry.extra == {}
+
+
+def test_image_is_kept_as_written() -> None:
+    entry = parse(entry_text(image="{path: /a.png, alt: A picture}", image_alt="Alt"))
+    assert entry.extra == {"image": {"path": "/a.png", "alt": "A picture"}, "image_alt": "Alt"}
+
+
+def test_every_key_of_the_table_that_is_not_ours_is_read_or_kept() -> None:
+    for key, role in FRONT_MATTER_KEYS.items():
+        assert role == "field" or role in FRONT_MATTER_KEYS or role in ("topics", "extra"), key
+
+
+def _with_extra(path: str, line: int, **extra: object) -> Entry:
+    entry = parse(entry_text(), rel=path)
+    entry.extra = dict(extra)
+    entry.lines = {**entry.lines, **dict.fromkeys(extra, line)}
+    return entry
+
+
+def test_ignored_keys_give_one_note_each_with_a_count() -> None:
+    many = [_with_extra("content/a.md", 4, legacy_id=1, permalink="/x/")] * 1265
+    few = [_with_extra("content/b.md", 6, legacy_id=2, mood="calm", image="x.png")]
+    notes = ignored_key_notes([*many, *few], TOPIC_KEYS)
+    assert notes == [
+        "note: 1,266 entries have 'legacy_id', which digest ignores — templates can read it "
+        "as `entry.extra['legacy_id']` (first: content/a.md:4)",
+        "note: 1 entry has 'mood', which digest ignores — templates can read it as "
+        "`entry.extra['mood']` (first: content/b.md:6)",
+    ]
+
+
+def test_a_topic_key_left_out_of_topics_from_is_noted() -> None:
+    entry = _with_extra("content/a.md", 5, categories=["news"])
+    [note] = ignored_key_notes([entry], ("tags",))
+    assert "1 entry has 'categories', which digest ignores — add it to `topics_from`" in note
+
+
+# --- nesting -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("---\ntitle: T\ndate: 2025-06-04\n---\nIntro.\n\n" + "- " * 10_000 + "x\n", 7),
+        (
+            "Title: T\nDate: 2025-06-04\n\n" + "".join("    " * i + "- x\n" for i in range(1500)),
+            104,
+        ),
+        ("---\r\ntitle: T\r\ndate: 2025-06-04\r\n---\r\n\r\n" + "> " * 200 + "x\r\n", 6),
+    ],
+)
+def test_deep_nesting_is_an_error_at_its_line(text: str, line: int) -> None:
+    with ends_within(20):
+        error = one_error(text)
+    assert error.message.startswith("lists or block quotes are nested ")
+    assert error.message.endswith("levels deep here (at most 100)")
+    assert_located(error, REL, line)

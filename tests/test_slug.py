@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.slug import is_valid_slug, slugify
+from generator.slug import is_valid_slug, slugify, slugify_escaped
 
 SLUG_FORM = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PROPERTY = settings(max_examples=200, deadline=None)
@@ -104,3 +105,35 @@ def test_slug_never_escapes_its_folder(text: str) -> None:
 @given(st.text())
 def test_is_valid_slug_accepts_exactly_the_canonical_form(text: str) -> None:
     assert is_valid_slug(text) == bool(SLUG_FORM.fullmatch(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("%ef%bb%bfhello-world", "hello-world"),
+        ("%EF%BB%BFhello-world", "hello-world"),
+        ("\ufeffhello-world", "hello-world"),
+        ("hello_world", "hello-world"),
+        ("hello.world", "hello-world"),
+        ("caf%C3%A9", "cafe"),
+        ("%e4%bd%a0%e5%a5%bd", "ni-hao"),
+        ("100%", "100"),
+        ("%ff%fe-broken", "broken"),
+    ],
+)
+def test_slugify_escaped_decodes_what_old_blogs_wrote(text: str, slug: str) -> None:
+    assert slugify_escaped(text) == slug
+
+
+@PROPERTY
+@given(st.text())
+def test_slugify_escaped_reads_percent_escapes_as_their_text(text: str) -> None:
+    escaped = quote(text.replace("%", ""), safe="", errors="surrogatepass")
+    assert slugify_escaped(escaped) == slugify(text.replace("%", ""))
+
+
+@PROPERTY
+@given(st.text())
+def test_slugify_escaped_gives_a_valid_slug_or_nothing(text: str) -> None:
+    slug = slugify_escaped(text)
+    assert slug == "" or is_valid_slug(slug)
