@@ -357,20 +357,30 @@ def detect(
 
 
 def _resolve(mention: Mention, named: dict[int, Person], out: set[int]) -> Mention:
-    """Pick the only candidate left, the one a title fits, the only one named outright,
-    else the one who lists the alias."""
+    """Pick the only candidate left, or the one a title fits; else the one who lists the
+    name as an alias, when the entry names them too or names none of the others; else
+    the only one the entry names.
+
+    The registry's `aliases: [Trump]` says who "Trump" is, and wins over another
+    person's surname (Lara Trump) wherever the entry names both. An entry that names
+    only the surname's owner in full (`Lara Trump spoke. Trump said…`) means them: the
+    newsroom habit of a full name first and the surname after.
+    """
     if mention.person or not mention.candidates:
         return mention
     left = [p for p in mention.candidates if id(p) not in out]
     title = mention.title.casefold()
     by_title = [p for p in left if title and _has_title(p, title)]
     in_entry = [p for p in left if id(p) in named]
-    for choice in (left, by_title, in_entry):
+    for choice in (left, by_title):
         if len(choice) == 1:
             return _with_person(mention, choice[0])
     preferred = mention.preferred
-    if not in_entry and preferred is not None and id(preferred) not in out:
-        return _with_person(mention, preferred)
+    usable = preferred is not None and id(preferred) not in out
+    if usable and (id(preferred) in named or not in_entry):
+        return _with_person(mention, preferred)  # type: ignore[arg-type]
+    if len(in_entry) == 1:
+        return _with_person(mention, in_entry[0])
     return mention
 
 

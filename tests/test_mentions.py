@@ -225,13 +225,22 @@ def test_shared_surname_goes_to_the_one_the_entry_names_in_full() -> None:
     assert detection.ambiguous == []
 
 
-def test_shared_surname_is_reported_when_both_are_named() -> None:
+def test_an_alias_beats_another_persons_surname_when_the_entry_names_both() -> None:
+    """Issue 12: the registry's `aliases: [Trump]` says who "Trump" is."""
     texts = {"body": "Lara Trump and President Trump met. Trump said no."}
     detection = detect(texts, build_matcher(TRUMPS))
-    assert [(alias, [p.name for p in who]) for alias, who in detection.ambiguous] == [
-        ("Trump", ["Donald Trump", "Lara Trump"])
-    ]
+    assert names(detection.mentions["body"])[-1] == ("Trump", "Donald Trump")
+    assert detection.ambiguous == []
     assert [p.name for p in detection.people] == ["Lara Trump", "Donald Trump"]
+
+
+def test_shared_surname_is_reported_when_both_are_named() -> None:
+    castellanos = [person("Victor Castellano"), person("Sofia Castellano")]
+    texts = {"body": "Victor Castellano met Sofia Castellano. Castellano said no."}
+    detection = detect(texts, build_matcher(castellanos))
+    assert [(alias, [p.name for p in who]) for alias, who in detection.ambiguous] == [
+        ("Castellano", ["Victor Castellano", "Sofia Castellano"])
+    ]
 
 
 def test_alias_listed_for_one_beats_a_derived_surname_when_nobody_is_named() -> None:
