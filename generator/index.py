@@ -51,7 +51,7 @@ def build_index(
         reverse=True,
     )
     people_by_name = _Names(people, "person")
-    topics_by_name = _Names(topics, "topic")
+    topics_by_name = _Names(topics, "topic", merge_by_slug=True)
     for entry in shown:
         people_names, topic_names = mentioned_names(entry, scans.get(entry.path))
         entry.people = people_by_name.resolve_all(entry, people_names, "people", errors)
@@ -81,13 +81,21 @@ def build_index(
 
 
 class _Names:
-    """Look names up through aliases; a name nobody registered becomes a new person or topic."""
+    """Look names up through aliases; a name nobody registered becomes a new person or topic.
 
-    def __init__(self, registered: list[Named], kind: str) -> None:
+    With `merge_by_slug` (topics), a new name that slugifies like a known one is that
+    one: a Pelican tag `this-week-in-rust` and a category `This Week in Rust` are one
+    topic, not two pages. People are not merged so: two people may share a name but
+    for an accent.
+    """
+
+    def __init__(self, registered: list[Named], kind: str, merge_by_slug: bool = False) -> None:
         self.kind = kind
         self.items: list[Named] = []
         self.exact: dict[str, Named] = {}
         self.aliases: dict[str, list[Named]] = {}
+        self.by_slug: dict[str, list[Named]] | None = {} if merge_by_slug else None
+        self.spellings: dict[int, set[str]] = {}  # id(new item) -> the names given it
         # Copies: index fills in slugs and entries, and the registry is reused across builds.
         registered = [_fresh(item) for item in registered]
         for item in registered:
@@ -96,6 +104,10 @@ class _Names:
         for item in registered:
             for alias in item.aliases:
                 owners = self.aliases.setdefault(_key(alias), [])
+                if item not in owners:
+                    owners.append(item)
+            for slug in slug_keys(item) if self.by_slug is not None else ():
+                owners = self.by_slug.setdefault(slug, [])  # type: ignore[union-attr]
                 if item not in owners:
                     owners.append(item)
 
@@ -114,7 +126,10 @@ class _Names:
     ) -> Named | None:
         k = _key(name)
         if k in self.exact:
-            return self.exact[k]
+            item = self.exact[k]
+            if id(item) in self.spellings:
+                self.spellings[id(item)].add(name)
+            return item
         owners = self.aliases.get(k, [])
         if len(owners) == 1:
             return owners[0]
@@ -129,14 +144,47 @@ class _Names:
                 )
             )
             return None
+        slug = slugify(name) if self.by_slug is not None else ""
+        alike = self.by_slug.get(slug, []) if self.by_slug is not None and slug else []
+        if len(alike) == 1:
+            item = alike[0]
+            if id(item) in self.spellings:
+                self.spellings[id(item)].add(name)
+            self.exact[k] = item
+            return item
         kind = Person if self.kind == "person" else Topic
         item: Named = kind(name=name, path=entry.path, line=entry.line_of(key))  # type: ignore[assignment]
         self.exact[k] = item
         self.items.append(item)
+        self.spellings[id(item)] = {name}
+        if self.by_slug is not None and slug and not alike:
+            self.by_slug[slug] = [item]
         return item
 
     def all(self) -> list[Named]:
+        """Every item; a new one named in several spellings takes the best of them, so
+        that which entry came first does not decide (`Policy` and `policy`)."""
+        for item in self.items:
+            spellings = self.spellings.get(id(item), set())
+            if len(spellings) > 1:
+                item.name = best_spelling(spellings)
+                item.spellings = tuple(sorted(spellings))
         return self.items
+
+
+def best_spelling(spellings: Iterable[str]) -> str:
+    """The name to show of several that slugify alike, whatever order entries gave them
+    in: a written name over a slug (`This Week in Rust` over `this-week-in-rust`),
+    capitals over none, then the first in code-point order."""
+    return min(spellings, key=lambda s: (s == slugify(s), s == s.casefold(), s))
+
+
+def slug_keys(item: Person | Topic) -> set[str]:
+    """The slugs a name may be merged into this item by: its own and its aliases'."""
+    keys = {slugify(name) for name in (item.name, *item.aliases)}
+    if item.slug:
+        keys.add(item.slug)
+    return keys - {""}
 
 
 def _fresh(item: Named) -> Named:
@@ -192,7 +240,8 @@ def _assign_slugs(
         if slug != base:
             warnings.append(
                 f"{path}:{line}: {item.name!r} and {taken[base].name!r} both slugify to "
-                f"{base!r}; {item.name!r} gets /{section}/{slug}/ — set `slug:` to choose"
+                f"{base!r}; {item.name!r} gets /{section}/{slug}/ — in content/{section}.yaml, "
+                "list one as an alias of the other, or give one its own `slug:`"
             )
         item.slug = slug
         item.url = f"{config.base_path}{section}/{slug}/"

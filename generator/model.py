@@ -156,6 +156,7 @@ class Person:
     description: str | None = None
     same_as: tuple[str, ...] = ()
     registered: bool = False  # in people.yaml, rather than only named by entries
+    spellings: tuple[str, ...] = ()  # names entries gave an unregistered one (see index)
     quotes: list[Any] = field(default_factory=list)  # (entry, quote) pairs, newest first
     path: str | None = None  # where the registry defines them, or the entry first naming them
     line: int | None = None
@@ -184,6 +185,9 @@ class Topic:
     keywords: tuple[str, ...] = ()
     description: str | None = None
     registered: bool = False
+    # The names entries gave an unregistered topic: alike but for case, or slugifying
+    # alike (`this-week-in-rust`, `This Week in Rust`); named by the best (see index).
+    spellings: tuple[str, ...] = ()
     path: str | None = None
     line: int | None = None
     url: str = ""

@@ -169,3 +169,15 @@ def test_a_preview_started_on_a_current_site_still_applies_edits(
     fresh.build(changed=["content/e0.md"])
     assert paths == ["delta"]
     assert tree(fresh.root / "site") == clean_build(fresh.root)
+
+
+def test_dropping_one_spelling_of_a_merged_topic_takes_the_full_build(
+    live: Builder, paths: list[str]
+) -> None:
+    """`policy` and `Policy` are one topic, named by the best spelling left: an edit
+    that drops one spelling may rename it, which only index decides."""
+    edit(live, 0, date="2024-03-04", people="[Ada]", topics="[Computing, policy]")
+    edit(live, 1, date="2024-03-05", people="[Charles Babbage]", topics="[Computing]")
+    edit(live, 2, date="2024-03-20", people="[Ada, Grace Hopper]", topics="[Computing]")
+    assert "policy" in (live.root / "site/topics/policy/index.html").read_text()
+    assert paths[-3:] == ["full", "full", "full"]
