@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from generator.index import RESERVED_SLUGS, _key, slug_keys
 from generator.model import Edition, Entry, Page, Person, Site, Topic
-from generator.newsroom import Scan, apply_scan, mentioned_names
+from generator.newsroom import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.slug import slugify
 
 if TYPE_CHECKING:
@@ -115,6 +115,8 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
         raise NeedsFullBuild(new.path)  # appears, disappears or is held back
     if new.order != old.order:
         raise NeedsFullBuild(new.path)  # date or slug: its URL and its place in lists
+    if over_the_cap(new, scan) or any(w.startswith(f"{new.path}:") for w in snap.site.warnings):
+        raise NeedsFullBuild(new.path)  # index's warnings about it may come or go
     people_names, topic_names = mentioned_names(new, scan)
     people = _resolve(snap, people_names, "person", new)
     topics = _resolve(snap, topic_names, "topic", new)

@@ -13,7 +13,7 @@ from typing import TypeVar
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
 from generator.model import Edition, Entry, Person, Site, Topic
-from generator.newsroom import Scan, apply_scan, local_day, mentioned_names
+from generator.newsroom import Scan, apply_scan, local_day, mentioned_names, over_the_cap
 from generator.slug import slugify
 
 # Slugs a list page's own sub-paths use; an entry, person or topic may not take them.
@@ -53,6 +53,7 @@ def build_index(
     people_by_name = _Names(people, "person")
     topics_by_name = _Names(topics, "topic", merge_by_slug=True)
     for entry in shown:
+        warnings += over_the_cap(entry, scans.get(entry.path))
         people_names, topic_names = mentioned_names(entry, scans.get(entry.path))
         entry.people = people_by_name.resolve_all(entry, people_names, "people", errors)
         entry.topics = topics_by_name.resolve_all(entry, topic_names, "topics", errors)

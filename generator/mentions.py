@@ -480,11 +480,12 @@ def first_mentions(body_html: str, detection: Detection) -> list[tuple[Person, i
     wanted = {id(p) for p in detection.people}
     done: set[int] = set()
     found = []
+    elements = _OpenElements(body_html)
     for mention in detection.mentions.get("body", []):
         person = mention.person
         if person is None or id(person) not in wanted or id(person) in done:
             continue
-        inside = _open_elements(body_html, mention.start)
+        inside = elements.at(mention.start)
         if "a" not in inside and inside:
             continue
         done.add(id(person))
@@ -493,13 +494,26 @@ def first_mentions(body_html: str, detection: Detection) -> list[tuple[Person, i
     return found
 
 
-def _open_elements(body: str, pos: int) -> set[str]:
-    """Which of a, code, pre, kbd, samp, button and label are open at `pos`."""
-    depth: dict[str, int] = {}
-    for match in _NOT_LINKABLE.finditer(body, 0, pos):
-        name = match.group(2).lower()
-        depth[name] = depth.get(name, 0) + (-1 if match.group(1) else 1)
-    return {name for name, n in depth.items() if n > 0}
+class _OpenElements:
+    """Which of a, code, pre, kbd, samp, button and label are open at a position, asked
+    for positions in increasing order: the tags are read once, not from the start for
+    each mention (a roster of names would cost names times text)."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.pos = 0
+        self.depth: dict[str, int] = {}
+
+    def at(self, pos: int) -> set[str]:
+        if pos < self.pos:
+            self.pos, self.depth = 0, {}
+        for match in _NOT_LINKABLE.finditer(self.body, self.pos, pos):
+            name = match.group(2).lower()
+            self.depth[name] = self.depth.get(name, 0) + (-1 if match.group(1) else 1)
+        # A tag cut at `pos` is read whole next time.
+        opened = self.body.rfind("<", self.pos, pos)
+        self.pos = opened if opened > self.body.rfind(">", self.pos, pos) else pos
+        return {name for name, n in self.depth.items() if n > 0}
 
 
 def link_first_mentions(

@@ -13,6 +13,11 @@ from typing import Any, SupportsIndex
 
 from markupsafe import Markup
 
+# The most people (or topics) one entry may be listed under. Every person of an entry
+# lists it with all its people, so an entry naming n people costs n² on their pages:
+# a roster of thousands belongs in the body text, not in the index.
+MAX_NAMES = 200
+
 
 @dataclass(eq=False)  # identity, not a field-by-field comparison of the whole graph
 class Entry:

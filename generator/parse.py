@@ -19,7 +19,7 @@ from generator.markup import (
     render_plain_text,
     smarten,
 )
-from generator.model import Entry
+from generator.model import MAX_NAMES, Entry
 from generator.slug import is_valid_slug, slugify
 from generator.yamlsrc import key_lines, load_yaml
 
@@ -269,12 +269,24 @@ def _build_entry(
             )
         )
     slug = check("slug", _slug) or _slug_from_name(rel, errors)
+    named = {key: check(key, _names, []) for key in ("people", "topics")}
+    for key, names in named.items():
+        count = len(names)
+        if count > MAX_NAMES:
+            errors.append(
+                DigestError(
+                    f"`{key}` lists {count:,} names; an entry may name at most {MAX_NAMES}",
+                    rel,
+                    where.get(key),
+                    f"list the {key} the story is about; a longer roster belongs in the text",
+                )
+            )
     entry_kwargs = {
         "authors": tuple(check("authors", _names, [])),
         "source": check("source", _text),
         "source_url": check("url", _url),
-        "people_names": tuple(check("people", _names, [])),
-        "topic_names": tuple(check("topics", _names, [])),
+        "people_names": tuple(named["people"]),
+        "topic_names": tuple(named["topics"]),
         "not_people": tuple(check("not_people", _names, [])),
         "not_topics": tuple(check("not_topics", _names, [])),
         "draft": check("draft", _bool, False),

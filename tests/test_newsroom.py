@@ -476,3 +476,22 @@ MentionEdits.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_incremental_builds_with_mentions_equal_clean_builds = MentionEdits.TestCase
+
+
+def test_an_entry_is_listed_under_at_most_max_names_people_its_text_names() -> None:
+    """Issue 13: every person of an entry lists it with all its people (n² on their
+    pages): past MAX_NAMES, the first found count, and a warning says so."""
+    from generator.model import MAX_NAMES
+
+    registry = "".join(f"- name: Ann Q{i}x Zed{i}\n" for i in range(MAX_NAMES + 50))
+    people = parse_people("p.yaml", registry)
+    item = entry(" ".join(f"Ann Q{i}x Zed{i} spoke." for i in range(MAX_NAMES + 50)))
+    scan = Scanner(people, []).scan(item)
+    assert len(scan.people) == MAX_NAMES + 50
+    site = build_index([item], people, [], Config(), scans={item.path: scan})
+    assert [p.name for p in site.entries[0].people] == list(scan.people[:MAX_NAMES])
+    assert site.warnings == [
+        f"content/a.md: the text names {MAX_NAMES + 50} people of the registry; the entry is "
+        f"listed under the first {MAX_NAMES} — name the ones it is about in front matter, "
+        "or leave the rest out with `not_people:`"
+    ]
