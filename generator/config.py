@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.errors import DigestError
+from generator.xmltext import first_illegal
 
 CONFIG_NAME = "digest.toml"
 EDITION_PERIODS = ("day", "week")
@@ -102,6 +103,14 @@ def config_from_dict(data: dict[str, object], path: Path, text: str = "") -> Con
                 path,
                 line,
                 f"for example `{key} = {_example(_KEYS[key].default)}`",
+            )
+        found = first_illegal(value) if isinstance(value, str) else None
+        if found is not None:
+            raise DigestError(
+                f"`{key}` holds a character XML cannot carry ({found[1]})",
+                path,
+                line,
+                "delete it (a TOML escape such as \\u0001 writes it)",
             )
         values[key] = value
     config = Config(**values)  # type: ignore[arg-type]

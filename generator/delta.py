@@ -115,7 +115,11 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
         raise NeedsFullBuild(new.path)  # appears, disappears or is held back
     if new.order != old.order:
         raise NeedsFullBuild(new.path)  # date or slug: its URL and its place in lists
-    if over_the_cap(new, scan) or any(w.startswith(f"{new.path}:") for w in snap.site.warnings):
+    if (
+        new.warnings
+        or over_the_cap(new, scan)
+        or any(w.startswith(f"{new.path}:") for w in snap.site.warnings)
+    ):
         raise NeedsFullBuild(new.path)  # index's warnings about it may come or go
     people_names, topic_names = mentioned_names(new, scan)
     people = _resolve(snap, people_names, "person", new)

@@ -47,6 +47,7 @@ class Entry:
     day_zone: str = ""
     order: tuple[float, str, str] = (0.0, "", "")  # newest-first sorting without datetimes
     file_slug: str = ""  # the slug the file name gives, whatever `slug:` says (feed ids)
+    warnings: tuple[str, ...] = ()  # what parsing dropped or mended, for index to report
     # Filled by index:
     people: list[Person] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)

@@ -9,6 +9,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from generator.dates import parse_date
 from generator.digests import entry_fields_hash, hash_text
 from generator.errors import BuildFailed, DigestError
@@ -21,6 +23,7 @@ from generator.markup import (
 )
 from generator.model import MAX_NAMES, Entry
 from generator.slug import is_valid_slug, slugify
+from generator.xmltext import drop_illegal, first_illegal
 from generator.yamlsrc import key_lines, load_yaml
 
 KNOWN_KEYS = (
@@ -65,6 +68,8 @@ def parse_entry(rel: str, data: bytes, tz: tzinfo, *, safe: bool = False) -> Ent
             1,
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
+    if text.endswith(body):  # where the body starts, for messages about it
+        lines["body"] = text.count("\n", 0, len(text) - len(body)) + 1
     return _build_entry(rel, meta, lines, body, fmt, tz, safe)
 
 
@@ -251,6 +256,8 @@ def _build_entry(
         meta.setdefault("title", headline_from(paragraphs[0]) if paragraphs else "")
     else:
         body = render_markdown(body_text, safe=safe)
+    warnings: list[str] = []
+    body = _without_illegal_body(rel, where, body_text, body, warnings)
     title = smarten(check("title", _text, ""))
     if not title and not any(e.line == where.get("title") for e in errors):
         errors.append(
@@ -297,6 +304,11 @@ def _build_entry(
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
     assert when is not None
+    extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
+    title = _without_illegal(rel, where, "title", title, warnings)
+    for key, name in _CLEANED.items():
+        entry_kwargs[name] = _without_illegal(rel, where, key, entry_kwargs[name], warnings)
+    extra = {k: _without_illegal(rel, where, str(k), v, warnings, False) for k, v in extra.items()}
     entry = Entry(
         path=rel,
         title=title,
@@ -304,8 +316,9 @@ def _build_entry(
         slug=slug,
         body=body,
         body_hash=hash_text(str(body)),
-        extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
+        extra=extra,
         lines=where,
+        warnings=tuple(sorted(warnings, key=lambda w: int(w[len(rel) + 1 :].split(":")[0]))),
         updated=updated[0] if updated else None,
         day=when[0].astimezone(tz).date(),
         day_zone=str(getattr(tz, "key", tz)),
@@ -317,6 +330,79 @@ def _build_entry(
 
     entry.file_slug = original_slug(entry)  # feeds' ids, asked for by every build
     return entry
+
+
+# Front-matter keys whose values reach pages and feeds, by the Entry field holding them.
+_CLEANED = {
+    "authors": "authors", "source": "source", "people": "people_names", "topics": "topic_names",
+    "not_people": "not_people", "not_topics": "not_topics", "summary": "summary",
+}  # fmt: skip
+
+
+def _without_illegal(
+    rel: str,
+    where: dict[str, int],
+    key: str,
+    value: Any,
+    warnings: list[str],
+    collapse: bool = True,
+) -> Any:
+    """`value` (text, or lists and mappings of it) without characters XML cannot carry,
+    and a warning naming the key's line when there were any. With `collapse`, the
+    spaces around a dropped character become one, as parse leaves every one-line field."""
+    found = _first_illegal_in(value)
+    if found is None:
+        return value
+    line = where.get(key, where[""])
+    warnings.append(
+        f"{rel}:{line}: `{key}` holds a character XML cannot carry ({found}); "
+        "it is left out of every page and feed — delete it from the file"
+    )
+    return _drop_illegal_in(value, collapse)
+
+
+def _first_illegal_in(value: Any) -> str | None:
+    if isinstance(value, str):
+        found = first_illegal(value)
+        return found[1] if found else None
+    if isinstance(value, list | tuple):
+        items: Any = value
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    return next((f for f in map(_first_illegal_in, items) if f), None)
+
+
+def _drop_illegal_in(value: Any, collapse: bool) -> Any:
+    if isinstance(value, str):
+        return " ".join(drop_illegal(value).split()) if collapse else drop_illegal(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_drop_illegal_in(v, collapse) for v in value)
+    if isinstance(value, dict):
+        return {
+            _drop_illegal_in(k, collapse): _drop_illegal_in(v, collapse) for k, v in value.items()
+        }
+    return value
+
+
+def _without_illegal_body(
+    rel: str, where: dict[str, int], source: str, body: Markup, warnings: list[str]
+) -> Markup:
+    """The body's HTML without characters XML cannot carry, nor references to them
+    (`&#x1;`, `&#0;`); a warning names the line of the first in the file."""
+    found = first_illegal(str(body), html=True)
+    if found is None:
+        return body
+    at = first_illegal(source, html=True)
+    line = where.get("body", where[""])
+    if at is not None:
+        line += source.count("\n", 0, at[0])
+    warnings.append(
+        f"{rel}:{line}: the text holds a character XML cannot carry ({found[1]}); "
+        "it is left out of every page and feed — delete it from the file"
+    )
+    return Markup(drop_illegal(str(body), html=True))
 
 
 _HINTS = {

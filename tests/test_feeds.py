@@ -257,3 +257,98 @@ def test_the_demo_feed_is_the_same_after_a_rebuild(tmp_path: Path) -> None:
     build_site(REPO, tmp_path / "two", use_cache=False, search=False)
     for name in ("feed.xml", "feed.json", "editions/feed.xml", "sitemap.xml"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+# --- characters XML cannot carry ---------------------------------------------------------
+
+ILLEGAL_YAML = """\
+---
+title: "Talks \\uFFFE resume \\x01 ]]> soon"
+date: 2025-06-04
+authors: ["Ann \\x02 Poe"]
+source: "Wire \\uFFFF"
+summary: "A summary \\x07 with ]]> in it"
+people: ["Jane \\uFFFE Roe"]
+topics: ["Trade \\x06 talks"]
+sponsor: "Extra \\x03 value"
+---
+Body &#x1; and &#0; and \ufffe and ]]> and &#xFFFE; &#55296; &#1114112; <![CDATA[ x ]]>
+
+`code &#x1;` stays as text.
+"""
+ILLEGAL_PELICAN = (
+    "Title: Pelican \ufffe header\nDate: 2025-06-03\nTags: A \ufffe tag\n\nText &#8;.\n"
+)
+ILLEGAL_TEXT = "date 2025-06-02 By Ann Poe, Wire\ntitle: Raw \ufffe text\n\nRaw \ufffe body ]]>.\n"
+
+
+def test_no_output_holds_a_character_xml_cannot_carry(write_tree: WriteTree) -> None:
+    """Issue 13: `&#x1;`, U+FFFE and YAML escapes made feed.xml not well-formed."""
+    root = write_tree(
+        {
+            "digest.toml": 'base_url = "https://example.org/"\n',
+            "content/a.md": ILLEGAL_YAML,
+            "content/b.md": ILLEGAL_PELICAN,
+            "content/c.txt": ILLEGAL_TEXT,
+        }
+    )
+    result = build_site(root, search=False)
+    out = root / "site"
+    xml_files = [*out.rglob("*.xml")]
+    assert len(xml_files) == 6  # the site, editions, a person, two topics; the sitemap
+    for path in xml_files:
+        ET.parse(path)  # expat is strict: one bad character and it raises
+    for path in out.rglob("*.json"):
+        assert not _illegal(json.loads(path.read_text(encoding="utf-8"))), path
+    for path in out.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "&#x1;" not in html and "&#0;" not in html and "\ufffe" not in html, path
+        for script in html.split('<script type="application/ld+json">')[1:]:
+            assert not _illegal(json.loads(script.split("</script>")[0])), path
+    page = (out / "2025/06/04/a/index.html").read_text(encoding="utf-8")
+    assert "Talks resume ]]&gt; soon" in page and "code &amp;#x1;" in page
+    lines = {w.split(": ", 1)[0] for w in result.warnings if "XML cannot carry" in w}
+    assert lines == {
+        "content/a.md:2", "content/a.md:4", "content/a.md:5", "content/a.md:6",
+        "content/a.md:7", "content/a.md:8", "content/a.md:9", "content/a.md:11",
+        "content/b.md:1", "content/b.md:3", "content/b.md:5",
+        "content/c.txt:2", "content/c.txt:4",
+    }  # fmt: skip
+
+
+def _illegal(value: object) -> bool:
+    from generator.xmltext import first_illegal
+
+    if isinstance(value, str):
+        return first_illegal(value) is not None
+    if isinstance(value, dict):
+        return any(_illegal(v) for v in [*value.keys(), *value.values()])
+    if isinstance(value, list):
+        return any(_illegal(v) for v in value)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "content/people.yaml",
+            '- name: Jane Roe\n  role: "A \\x01 role"\n',
+            "content/people.yaml:2: `role` holds a character XML cannot carry (U+0001)",
+        ),
+        (
+            "digest.toml",
+            'title = "A \\uFFFF title"\n',
+            "digest.toml:1: `title` holds a character XML cannot carry (U+FFFF)",
+        ),
+    ],
+)
+def test_registries_and_settings_refuse_characters_xml_cannot_carry(
+    write_tree: WriteTree, name: str, text: str, message: str
+) -> None:
+    from generator.errors import BuildFailed, DigestError
+
+    root = write_tree({name: text, "content/a.md": entry_text()})
+    with pytest.raises((BuildFailed, DigestError)) as info:
+        build_site(root, search=False)
+    assert message in str(info.value)
