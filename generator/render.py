@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from markupsafe import Markup
 
 from generator.config import Config
 from generator.errors import DigestError
@@ -90,8 +91,16 @@ def make_environment(
     )
     env.filters["format_date"] = _date_formatter(config.tz)
     env.filters["isodate"] = lambda value: value.isoformat()
+    env.filters["pagefind_filter"] = _pagefind_filter
     env.globals["site"] = SiteView.from_config(config)
     return env
+
+
+def _pagefind_filter(value: object, name: str) -> Markup:
+    """`data-pagefind-filter="{{ person.name | pagefind_filter('person') }}"`."""
+    from generator.search import pagefind_filter
+
+    return pagefind_filter(name, value)
 
 
 def _date_formatter(tz: tzinfo) -> Any:
