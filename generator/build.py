@@ -542,6 +542,10 @@ class Builder:
                     entries, people, topics, config, drafts=self.drafts, future=self.future,
                     now=time.time(), scans=scans,
                 )  # fmt: skip
+                if not config.origin:
+                    from generator.feeds import NO_ADDRESS
+
+                    site.warnings.append(NO_ADDRESS)
                 return site, skipped
             except BuildFailed as failed:
                 broken = {e.path for e in failed.errors}

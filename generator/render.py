@@ -36,6 +36,7 @@ class SiteView:
     description: str
     language: str
     base_url: str
+    origin: str  # `https://host` of the published site, or "" when it is not known
     home_url: str
     people_url: str
     topics_url: str
@@ -51,6 +52,7 @@ class SiteView:
             description=config.description,
             language=config.language,
             base_url=config.base_url,
+            origin=config.origin,
             home_url=base,
             people_url=f"{base}people/",
             topics_url=f"{base}topics/",

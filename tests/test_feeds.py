@@ -14,7 +14,7 @@ import pytest
 
 from generator.build import build_site
 from generator.config import Config
-from generator.feeds import entry_ids, original_slug
+from generator.feeds import entry_ids, lasting_id, original_slug
 from generator.model import Entry
 from tests.conftest import REPO, WriteTree, entry_text
 from tests.test_quality import build_corpus, build_demo
@@ -52,7 +52,7 @@ def _check_json_feed(path: Path, items: int) -> dict:
     assert data["title"] and isinstance(data["items"], list)
     assert len(data["items"]) == items
     for item in data["items"]:
-        assert item["id"].startswith("tag:")
+        assert item["id"].startswith("urn:uuid:")
         assert item["content_html"] and item["url"] and item["title"]
         assert item["date_published"] <= item["date_modified"]
     return data
@@ -68,18 +68,18 @@ def test_every_demo_feed_parses(tmp_path_factory: pytest.TempPathFactory) -> Non
     assert main.feed.title == "The US–China Digest"
     assert 0 < len(main.entries) <= Config().feed_entries
     first = main.entries[0]
-    assert first.id == "tag:localhost,2025-06-04:/why-beijing-waited"
-    assert first.link == "/2025/06/04/why-beijing-waited/"  # root-relative: no host set
+    assert first.id == lasting_id("2025-06-04:why-beijing-waited")
+    assert first.link == "https://example.org/2025/06/04/why-beijing-waited/"  # site_url
     assert first.content[0].type == "text/html" and "<p>" in first.content[0].value
     assert first.summary and first.authors
     xi = feeds["people/xi-jinping/feed.xml"]
-    assert all("xi-jinping" in e.id or e.id.startswith("tag:") for e in xi.entries)
+    assert all(e.id.startswith("urn:uuid:") for e in xi.entries)
     assert {e.id for e in xi.entries} <= {e.id for e in main.entries} | {
         e.id for f in feeds.values() for e in f.entries
     }
     editions = feeds["editions/feed.xml"]
     assert editions.entries[0].title == "Week of 2 June 2025"
-    assert editions.entries[0].id == "tag:localhost,2025-06-02:/editions/2025-w23"
+    assert editions.entries[0].id == lasting_id("editions/2025-w23")
     _check_json_feed(out / "feed.json", len(main.entries))
 
 
@@ -106,11 +106,11 @@ def test_absolute_links_and_ids_from_an_absolute_base_url(sample_site: Path) -> 
     build_site(sample_site)
     feed = feedparser.parse((sample_site / "site/feed.xml").read_bytes())
     assert not feed.bozo
-    assert feed.feed.id == "https://example.org/news/feed.xml"
+    assert feed.feed.id == lasting_id("feed.xml")
     assert feed.feed.links[0].href == "https://example.org/news/feed.xml"
     for entry in feed.entries:
         assert entry.link.startswith("https://example.org/news/20")
-        assert entry.id.startswith("tag:example.org,2024-")
+        assert entry.id.startswith("urn:uuid:")
     data = _check_json_feed(sample_site / "site/feed.json", len(feed.entries))
     assert data["home_page_url"] == "https://example.org/news/"
     assert data["feed_url"] == "https://example.org/news/feed.json"
@@ -121,7 +121,7 @@ def test_ids_survive_a_slug_change_and_a_rebuild(write_tree: WriteTree) -> None:
     (root / "digest.toml").write_text('base_url = "https://example.org/"\n')
     build_site(root)
     first = feedparser.parse((root / "site/feed.xml").read_bytes()).entries[0]
-    assert first.id == "tag:example.org,2025-06-04:/call-expected"
+    assert first.id == lasting_id("2025-06-04:call-expected")
     path = root / "content/2025-06-04-call-expected.md"
     path.write_text(entry_text(date="2025-06-04 09:30", slug="trump-xi-call"))
     build_site(root, use_cache=False)
@@ -138,8 +138,32 @@ def test_the_id_date_is_the_date_as_written_whatever_the_site_zone() -> None:
     late = datetime(2025, 6, 4, 23, 30, tzinfo=timezone(timedelta(hours=-4)))
     entry = Entry("content/news/late.md", "T", late, "late", Markup(""), "")
     config = Config(base_url="https://example.org/", timezone="Asia/Tokyo")
-    assert entry_ids([entry], config)[id(entry)] == "tag:example.org,2025-06-04:/late"
+    assert entry_ids([entry], config)[id(entry)] == lasting_id("2025-06-04:late")
     assert original_slug(entry) == "late"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        "",
+        'base_url = "/news/"\n',
+        'site_url = "https://example.org/"\n',
+        'site_url = "https://news.example.com/digest/"\n',
+    ],
+)
+def test_ids_do_not_depend_on_the_sites_address(write_tree: WriteTree, settings: str) -> None:
+    """Issue 12: ids were `tag:localhost,…` until a host was set, and every subscriber
+    then saw every entry again. Set it later, or move the site: the ids stay."""
+    root = write_tree({"digest.toml": settings, "content/2025-06-04-talks.md": entry_text()})
+    build_site(root, search=False)
+    feed = feedparser.parse((root / "site/feed.xml").read_bytes())
+    assert feed.feed.id == lasting_id("feed.xml")
+    assert feed.entries[0].id == lasting_id("2025-06-04:talks")
+    editions = feedparser.parse((root / "site/editions/feed.xml").read_bytes())
+    assert editions.entries[0].id == lasting_id("editions/2025-w23")
+    assert json.loads((root / "site/feed.json").read_text())["items"][0]["id"] == (
+        lasting_id("2025-06-04:talks")
+    )
 
 
 def test_entries_that_would_share_an_id_fall_back_to_their_paths() -> None:
@@ -151,8 +175,8 @@ def test_entries_that_would_share_an_id_fall_back_to_their_paths() -> None:
     a = Entry("content/a/note.md", "A", day, "note-a", Markup(""), "")
     b = Entry("content/b/note.txt", "B", day, "note-b", Markup(""), "")
     ids = entry_ids([a, b], Config())
-    assert ids[id(a)] == "tag:localhost,2025-06-04:/content-a-note"
-    assert ids[id(b)] == "tag:localhost,2025-06-04:/content-b-note"
+    assert ids[id(a)] == lasting_id("2025-06-04:content-a-note")
+    assert ids[id(b)] == lasting_id("2025-06-04:content-b-note")
 
 
 def test_feed_entries_limits_every_feed(write_tree: WriteTree) -> None:
