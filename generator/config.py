@@ -36,6 +36,7 @@ class Config:
     safe_mode: bool = False
     twitter_site: str = ""
     output: str = "site"
+    permalinks: str = "/{yyyy}/{mm}/{dd}/{slug}/"  # where entries go: see permalinks.py
 
     @property
     def base_path(self) -> str:
@@ -163,6 +164,17 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             'for example `base_url = "https://example.org/news/"` or `base_url = "/news/"`',
         )
     _check_site_url(config, path, text)
+    from generator.permalinks import PermalinkError, check_pattern, known_placeholders
+
+    try:
+        check_pattern(config.permalinks, needs_slug=True)
+    except PermalinkError as exc:
+        raise DigestError(
+            f"`permalinks`: {exc}",
+            path,
+            _key_line(text, "permalinks"),
+            f"placeholders: {known_placeholders()}",
+        ) from exc
 
 
 def _check_site_url(config: Config, path: Path, text: str) -> None:

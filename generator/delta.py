@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
-from generator.index import RESERVED_SLUGS, _key, slug_keys
+from generator.index import RESERVED_SLUGS, _key, placement, slug_keys
 from generator.model import Edition, Entry, Page, Person, Site, Topic
 from generator.newsroom import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.slug import slugify
@@ -113,8 +113,8 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
     old = snap.by_path.get(new.path)
     if old is None or (new.draft and not drafts) or new.order[0] > cutoff:
         raise NeedsFullBuild(new.path)  # appears, disappears or is held back
-    if new.order != old.order:
-        raise NeedsFullBuild(new.path)  # date or slug: its URL and its place in lists
+    if new.order != old.order or placement(new) != placement(old):
+        raise NeedsFullBuild(new.path)  # date, slug or address: its URL, its place in lists
     if (
         new.warnings
         or over_the_cap(new, scan)
@@ -372,7 +372,9 @@ def _set_related(snap: Snapshot, entry: Entry, found: list[Entry], change: Chang
 
 def refingerprint(snap: Snapshot, outputs: set[str]) -> None:
     """Fingerprint these pages again after their objects changed."""
-    config_fp = snap.config.fingerprint()
+    from generator.render import settings_fingerprint
+
+    config_fp = settings_fingerprint(snap.config, snap.site)
     for output in outputs:
         snap.fingerprints[output] = snap.digests.page(snap.pages[output], snap.templates, config_fp)
 

@@ -99,7 +99,7 @@ def plan_sitemap(site: Site, config: Config) -> list[Page]:
         (f"{origin}{base}people/", newest),
         (f"{origin}{base}topics/", newest),
     ]
-    urls += [(origin + e.url, e.updated or e.date) for e in site.entries]
+    urls += [(origin + e.url, e.updated or e.date) for e in [*site.entries, *site.pages]]
     for items in (site.editions, site.people, site.topics):
         urls += [(origin + item.url, latest_change(item.entries)) for item in items]
     sitemap = Page("sitemap.xml", f"{base}sitemap.xml", "sitemap.xml", "Sitemap", "sitemap",

@@ -25,7 +25,9 @@ class Entry:
 
     path: str  # relative to the site root, as shown in messages
     title: str
-    date: datetime  # always aware; date-only values are midnight in the site's zone
+    # Always aware (date-only values are midnight in the site's zone); None only for a
+    # static page written without a date.
+    date: datetime
     slug: str
     body: Markup
     summary: str
@@ -48,6 +50,15 @@ class Entry:
     order: tuple[float, str, str] = (0.0, "", "")  # newest-first sorting without datetimes
     file_slug: str = ""  # the slug the file name gives, whatever `slug:` says (feed ids)
     warnings: tuple[str, ...] = ()  # what parsing dropped or mended, for index to report
+    # Where it is published (see permalinks.py): its own address as written (`permalink:`,
+    # Pelican's `URL:`), the file to write (`save_as:`), old addresses that redirect to
+    # it (`aliases:`), and the categories a pattern may name.
+    permalink: str = ""
+    save_as: str = ""
+    aliases: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    static: bool = False  # a static page (content/pages/, `layout: page`), not news
+    nav: bool = False  # a static page listed in the site's menu
     # Filled by index:
     people: list[Person] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
@@ -233,6 +244,15 @@ class Edition:
 
 
 @dataclass
+class Redirect:
+    """An old address of an entry or page (`aliases:`): a page that sends readers on."""
+
+    output: str
+    url: str
+    entry: Entry
+
+
+@dataclass
 class Site:
     """Everything index produces: what render needs, and nothing it has to recompute."""
 
@@ -242,6 +262,8 @@ class Site:
     editions: list[Edition]  # newest first
     warnings: list[str] = field(default_factory=list)
     next_release: float | None = None  # when the first held-back future entry is due
+    pages: list[Entry] = field(default_factory=list)  # static pages, by path
+    redirects: list[Redirect] = field(default_factory=list)  # by output
 
 
 @dataclass(frozen=True)

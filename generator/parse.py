@@ -28,8 +28,12 @@ from generator.yamlsrc import key_lines, load_yaml
 
 KNOWN_KEYS = (
     "title", "date", "updated", "authors", "source", "url", "people", "topics",
-    "not_people", "not_topics", "summary", "draft", "slug",
+    "not_people", "not_topics", "summary", "draft", "slug", "permalink", "save_as",
+    "aliases", "redirect_from", "nav",
 )  # fmt: skip
+# Static pages, not news: files under content/pages/ (Pelican's place for them) and
+# those Jekyll lays out as pages.
+PAGES_FOLDER = "content/pages/"
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 _PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):(?:\s+(.*))?$")
 _RAW_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+By\s+(.+),\s*([^,]+?)\s*$", re.IGNORECASE)
@@ -170,6 +174,12 @@ def _pelican_to_ours(meta: dict[str, Any], where: dict[str, int]) -> dict[str, A
         if old in ours:
             ours["authors"] = _split_list(ours.pop(old), separators=",;")
             where.setdefault("authors", where[old])
+    if "category" in meta:
+        ours["_categories"] = _split_list(meta["category"])  # for `{category}` in addresses
+    url = ours.get("url")
+    if isinstance(url, str) and url and not re.match(r"(?i)https?://", url):
+        ours["permalink"] = ours.pop("url")  # Pelican's URL: is the page's own address
+        where.setdefault("permalink", where["url"])
     status = ours.pop("status", None)
     if status is not None:
         ours["draft"] = status.lower() == "draft"
@@ -268,8 +278,9 @@ def _build_entry(
                 "add `title: …` to the front matter",
             )
         )
+    static = rel.startswith(PAGES_FOLDER) or meta.get("layout") == "page"
     when = check("date", lambda v: parse_date(v, tz))
-    if "date" not in meta:
+    if "date" not in meta and not static:
         errors.append(
             DigestError(
                 "missing date", rel, where[""], "add `date: 2025-06-04` to the front matter"
@@ -301,9 +312,17 @@ def _build_entry(
         "words": count_words(body),
     }
     updated = check("updated", lambda v: parse_date(v, tz))
+    address = {
+        "permalink": check("permalink", _pattern, ""),
+        "save_as": check("save_as", _pattern, ""),
+        "aliases": tuple(check("aliases", _paths, []) + check("redirect_from", _paths, [])),
+        "categories": tuple(_categories(meta)),
+        "static": static,
+        "nav": check("nav", _bool, False),
+    }
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
-    assert when is not None
+    day = when[0].astimezone(tz).date() if when else None
     extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
     title = _without_illegal(rel, where, "title", title, warnings)
     for key, name in _CLEANED.items():
@@ -312,7 +331,7 @@ def _build_entry(
     entry = Entry(
         path=rel,
         title=title,
-        date=when[0],
+        date=when[0] if when else None,
         slug=slug,
         body=body,
         body_hash=hash_text(str(body)),
@@ -320,12 +339,13 @@ def _build_entry(
         lines=where,
         warnings=tuple(sorted(warnings, key=lambda w: int(w[len(rel) + 1 :].split(":")[0]))),
         updated=updated[0] if updated else None,
-        day=when[0].astimezone(tz).date(),
+        day=day,
         day_zone=str(getattr(tz, "key", tz)),
         **entry_kwargs,
+        **address,
     )
     entry.fields_hash = entry_fields_hash(entry)
-    entry.order = (entry.date.timestamp(), entry.slug, entry.path)
+    entry.order = (entry.date.timestamp() if entry.date else 0.0, entry.slug, entry.path)
     from generator.feeds import original_slug
 
     entry.file_slug = original_slug(entry)  # feeds' ids, asked for by every build
@@ -419,6 +439,12 @@ _HINTS = {
     "title": "write the title as plain text, quoted if it contains `: `",
     "source": "give the outlet's name as plain text, e.g. `source: Reuters`",
     "summary": "write the summary as plain text, quoted if it contains `: `",
+    "permalink": "write a path such as `/2015/03/old-post/`, or a pattern such as "
+    "`/{yyyy}/{slug}/` or `/:year/:title/`",
+    "save_as": "write the file's path in the site, such as `2015/03/old-post.html`",
+    "aliases": "give the old paths as a list, such as `[/2015/03/old-post.html]`",
+    "redirect_from": "give the old paths as a list, such as `[/2015/03/old-post.html]`",
+    "nav": "write `nav: true` or `nav: false`",
 }
 
 
@@ -447,8 +473,40 @@ def _bool(value: Any) -> bool:
 def _url(value: Any) -> str:
     url = _text(value)
     if urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError(f"{url!r} is not an http(s) address")
+        own = "; for the entry's own address, use `permalink:`" if url.startswith("/") else ""
+        raise ValueError(f"{url!r} is not an http(s) address{own}")
     return url
+
+
+def _pattern(value: Any) -> str:
+    """An address as written: a path, or a pattern with placeholders."""
+    from generator.permalinks import check_pattern
+
+    text = _text(value)
+    check_pattern(text)
+    return text
+
+
+def _paths(value: Any) -> list[str]:
+    """Old addresses, each a plain path in the site."""
+    from generator.permalinks import normalize
+
+    paths = _split_list(value) if isinstance(value, str) else value
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise TypeError(f"expected a list of paths, not {_describe(value)}")
+    for path in paths:
+        normalize(path)
+    return list(dict.fromkeys(p.strip() for p in paths if p.strip()))
+
+
+def _categories(meta: dict[str, Any]) -> list[str]:
+    """Jekyll's `categories:` (a list, or words), `category:`, or Pelican's Category."""
+    value = meta.pop("_categories", None) or meta.get("categories") or meta.get("category")
+    if isinstance(value, str):
+        return value.split() if "categories" in meta else [value.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return []
 
 
 def _slug(value: Any) -> str:

@@ -43,9 +43,10 @@ class SiteView:
     editions_url: str
     stylesheet_url: str
     twitter_site: str
+    nav: tuple[tuple[str, str], ...] = ()  # (title, url) of the static pages in the menu
 
     @classmethod
-    def from_config(cls, config: Config) -> SiteView:
+    def from_config(cls, config: Config, site: Site | None = None) -> SiteView:
         base = config.base_path
         return cls(
             title=config.title,
@@ -59,7 +60,29 @@ class SiteView:
             editions_url=f"{base}editions/",
             stylesheet_url=f"{base}theme/style.css",
             twitter_site=config.twitter_site,
+            nav=site_nav(site) if site is not None else (),
         )
+
+
+def site_nav(site: Site) -> tuple[tuple[str, str], ...]:
+    """The static pages marked `nav: true`, by title: the menu every page shows."""
+    shown = sorted((p for p in site.pages if p.nav), key=lambda p: (p.title.casefold(), p.url))
+    return tuple((p.title, p.url) for p in shown)
+
+
+def settings_fingerprint(config: Config, site: Site) -> str:
+    """What every page is made from besides its own objects: the settings, and the menu."""
+    nav = site_nav(site)
+    if not nav:
+        return config.fingerprint()
+    from generator.digests import hash_text
+
+    return hash_text(config.fingerprint(), *(f"{title}\x1e{url}" for title, url in nav))
+
+
+def set_site(env: jinja2.Environment, config: Config, site: Site) -> None:
+    """Give the templates what they know of the site: settings, and the menu."""
+    env.globals["site"] = SiteView.from_config(config, site)
 
 
 @dataclass(frozen=True)
@@ -147,7 +170,7 @@ def plan_site(
     if templates is None or not names <= set(templates.closure):
         templates = scan_templates(make_environment(root, config), names)
     digests = Fingerprints(templates.length_in_lists())
-    config_fp = config.fingerprint()
+    config_fp = settings_fingerprint(config, site)
     fingerprints = {p.output: digests.page(p, templates, config_fp) for p in pages}
     return Plan(pages, fingerprints, templates, digests, ids)
 
