@@ -303,10 +303,13 @@ class Builder:
                 self._templates, self._templates_key = state.templates[1], template_key
             same = self._templates_key == template_key
             plan = plan_site(self.root, site, config, self._templates if same else None)
+            from generator.render import set_site
+
             if not same or self._env is None:
                 from generator.render import make_environment
 
                 self._env = make_environment(self.root, config, self._compiled_templates())
+            set_site(self._env, config, site)  # the menu lists the site's static pages
             self._templates, self._templates_key = plan.templates, template_key
             if "robots.txt" in inputs.site_static:  # the site's own wins over ours
                 plan.pages = [p for p in plan.pages if p.output != "robots.txt"]
@@ -427,6 +430,9 @@ class Builder:
                 self._scanner_cache = (self._scans_key, stored.scanner)
             self._manifest = Manifest(parse_manifest(manifest))
             self._env = make_environment(self.root, config, self._compiled_templates())
+            from generator.render import set_site
+
+            set_site(self._env, config, stored.snapshot.site)
         try:
             result = self._build_edits([f.rel for f in entries])
         finally:
@@ -615,9 +621,7 @@ class Builder:
         fatal = [
             e
             for e in errors
-            if not self.keep_going
-            or not _skippable(e, registry_files)
-            or e.path in self.protected
+            if not self.keep_going or not _skippable(e, registry_files) or e.path in self.protected
         ]
         if fatal or (errors and not self.keep_going):
             raise BuildFailed(errors)
@@ -644,6 +648,10 @@ class Builder:
                 too_long = _names_too_long(site, self._output_folder)
                 if too_long:
                     raise BuildFailed(too_long)
+                if not config.origin:
+                    from generator.feeds import NO_ADDRESS
+
+                    site.warnings.append(NO_ADDRESS)
                 return site, skipped
             except BuildFailed as failed:
                 broken = {e.path for e in failed.errors}

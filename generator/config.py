@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.errors import DigestError
+from generator.xmltext import first_illegal
 
 CONFIG_NAME = "digest.toml"
 EDITION_PERIODS = ("day", "week")
@@ -27,6 +28,7 @@ class Config:
     title: str = "News digest"
     description: str = "The news that matters, with the people and topics behind it."
     base_url: str = "/"
+    site_url: str = ""  # the published site's absolute address: sitemap, canonical links
     language: str = "en"
     timezone: str = "UTC"
     edition: str = "week"
@@ -42,6 +44,7 @@ class Config:
     markdown: str = "default"  # or "kramdown-compatible", for content written for Jekyll
     # Front-matter keys whose names become topics besides `topics` (Jekyll's, Pelican's).
     topics_from: tuple[str, ...] = ("tags", "categories", "category")
+    permalinks: str = "/{yyyy}/{mm}/{dd}/{slug}/"  # where entries go: see permalinks.py
 
     @property
     def base_path(self) -> str:
@@ -51,8 +54,9 @@ class Config:
 
     @property
     def origin(self) -> str:
-        """`scheme://host` of an absolute base URL, or '' when only a path is configured."""
-        parts = urlsplit(self.base_url)
+        """`scheme://host` of `site_url` (or of an absolute `base_url`); '' when the
+        site's address is not known."""
+        parts = urlsplit(self.site_url or self.base_url)
         return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
     @property
@@ -113,7 +117,18 @@ def config_from_dict(data: dict[str, object], path: Path, text: str = "") -> Con
                 line,
                 f"for example `{key} = {_example(_KEYS[key].default)}`",
             )
+        found = first_illegal(value) if isinstance(value, str) else None
+        if found is not None:
+            raise DigestError(
+                f"`{key}` holds a character XML cannot carry ({found[1]})",
+                path,
+                line,
+                "delete it (a TOML escape such as \\u0001 writes it)",
+            )
         values[key] = value
+    if "base_url" not in values and _host_of(str(values.get("site_url", ""))):
+        # The path of the address is where the site lives: `base_url` need not repeat it.
+        values["base_url"] = _path_of(str(values["site_url"]))
     config = Config(**values)  # type: ignore[arg-type]
     _check_values(config, path, text)
     return config
@@ -203,6 +218,60 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             _key_line(text, "base_url"),
             'for example `base_url = "https://example.org/news/"` or `base_url = "/news/"`',
         )
+    _check_site_url(config, path, text)
+    from generator.permalinks import PermalinkError, check_pattern, known_placeholders
+
+    try:
+        check_pattern(config.permalinks, needs_slug=True)
+    except PermalinkError as exc:
+        raise DigestError(
+            f"`permalinks`: {exc}",
+            path,
+            _key_line(text, "permalinks"),
+            f"placeholders: {known_placeholders()}",
+        ) from exc
+
+
+def _check_site_url(config: Config, path: Path, text: str) -> None:
+    """`site_url` is absolute, and agrees with `base_url` on the path (and the host)."""
+    if not config.site_url:
+        return
+    line = _key_line(text, "site_url")
+    try:
+        parts = urlsplit(config.site_url)
+        valid = parts.scheme in ("http", "https") and bool(parts.netloc)
+    except ValueError:
+        valid = False
+    if not valid or parts.query or parts.fragment:
+        raise DigestError(
+            f"`site_url` must be the site's absolute http(s) address, not {config.site_url!r}",
+            path,
+            line,
+            'for example `site_url = "https://example.org/news/"`',
+        )
+    base = urlsplit(config.base_url)
+    if _path_of(config.site_url) != config.base_path or (
+        base.netloc and base.netloc != parts.netloc
+    ):
+        raise DigestError(
+            f"`site_url` ({config.site_url}) and `base_url` ({config.base_url}) "
+            "name different places",
+            path,
+            line,
+            f'leave `base_url` out, or make it `base_url = "{_path_of(config.site_url)}"`',
+        )
+
+
+def _host_of(url: str) -> str:
+    try:
+        return urlsplit(url).netloc
+    except ValueError:
+        return ""  # reported by _check_site_url
+
+
+def _path_of(url: str) -> str:
+    path = urlsplit(url).path or "/"
+    return path if path.endswith("/") else path + "/"
 
 
 def _key_line(text: str, key: str) -> int | None:

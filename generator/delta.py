@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
-from generator.index import RESERVED_SLUGS, _key
+from generator.index import RESERVED_SLUGS, _key, placement, slug_keys
 from generator.model import Edition, Entry, Page, Person, Site, Topic
-from generator.newsroom import Scan, apply_scan, mentioned_names
+from generator.newsroom import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.slug import slugify
 
 if TYPE_CHECKING:
@@ -113,11 +113,19 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
     old = snap.by_path.get(new.path)
     if old is None or (new.draft and not drafts) or new.order[0] > cutoff:
         raise NeedsFullBuild(new.path)  # appears, disappears or is held back
-    if new.order != old.order:
-        raise NeedsFullBuild(new.path)  # date or slug: its URL and its place in lists
+    if new.order != old.order or placement(new) != placement(old):
+        raise NeedsFullBuild(new.path)  # date, slug or address: its URL, its place in lists
+    if (
+        new.warnings
+        or over_the_cap(new, scan)
+        or any(w.startswith(f"{new.path}:") for w in snap.site.warnings)
+    ):
+        raise NeedsFullBuild(new.path)  # index's warnings about it may come or go
     people_names, topic_names = mentioned_names(new, scan)
     people = _resolve(snap, people_names, "person", new)
     topics = _resolve(snap, topic_names, "topic", new)
+    if any(s.spellings for s in [*old.people, *old.topics, *people, *topics]):
+        raise NeedsFullBuild(new.path)  # one named in several spellings may be renamed
     gone = [s for s in [*old.people, *old.topics] if s not in people and s not in topics]
     for subject in gone:
         if len(subject.entries) == 1 and not subject.registered:
@@ -170,6 +178,8 @@ def _resolve(snap: Snapshot, names: tuple[str, ...], kind: str, entry: Entry) ->
     for name in names:
         key = _key(name)
         item = exact.get(key)
+        if item is not None and not item.registered and name != item.name:
+            raise NeedsFullBuild(entry.path)  # another spelling: index picks the name
         if item is None:
             owners = [i for i in items if i.registered and key in map(_key, i.aliases)]
             if len(owners) > 1:
@@ -186,7 +196,7 @@ def _new_subject(snap: Snapshot, name: str, kind: str, entry: Entry) -> Subject:
     items: list[Subject] = snap.site.people if kind == "person" else snap.site.topics  # type: ignore[assignment]
     slug = slugify(name)
     section = "people" if kind == "person" else "topics"
-    clash = any(i.slug == slug or slugify(i.name) == slug for i in items)
+    clash = any(slug in slug_keys(i) for i in items)  # index would merge or suffix it
     if not slug or slug in RESERVED_SLUGS or clash:
         raise NeedsFullBuild(entry.path)  # an error, or slugs that depend on the order
     cls = Person if kind == "person" else Topic
@@ -362,7 +372,9 @@ def _set_related(snap: Snapshot, entry: Entry, found: list[Entry], change: Chang
 
 def refingerprint(snap: Snapshot, outputs: set[str]) -> None:
     """Fingerprint these pages again after their objects changed."""
-    config_fp = snap.config.fingerprint()
+    from generator.render import settings_fingerprint
+
+    config_fp = settings_fingerprint(snap.config, snap.site)
     for output in outputs:
         snap.fingerprints[output] = snap.digests.page(snap.pages[output], snap.templates, config_fp)
 

@@ -23,7 +23,7 @@ def entry_fields_hash(entry: Any) -> str:
     """
     return hash_text(
         entry.title,
-        entry.date.isoformat(),
+        entry.date.isoformat() if entry.date else "",
         entry.updated.isoformat() if entry.updated else "",
         entry.summary,
         repr(entry.source),

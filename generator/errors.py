@@ -65,16 +65,15 @@ class UsageError(Exception):
 
 class Notice(str):
     """A warning or note about `path:line`: text like any warning (it is a str), which
-    keeps its path and line so the CLI shows it from the user's folder, as it does errors.
+    keeps its path so the CLI shows it from the user's folder, as it does errors.
 
     Paths are relative to the site root, as in DigestError; make located warnings with
-    `DigestError(...).notice()` or `Notice(message, path, line)`.
+    `DigestError(...).notice()`, `Notice(message, path, line)`, or `Notice.located(text,
+    path)` for text that already starts with the path (`path:line:column: …`).
     """
 
     path: str | None
-    line: int | None
-    message: str
-    hint: str | None
+    rest: str  # the text after the path
 
     def __new__(
         cls,
@@ -83,17 +82,31 @@ class Notice(str):
         line: int | None = None,
         hint: str | None = None,
     ) -> Notice:
-        text = super().__new__(cls, str(DigestError(message, path, line, hint)))
-        text.path = str(path) if path is not None else None
-        text.line, text.message, text.hint = line, message, hint
-        return text
+        return cls.located(str(DigestError(message, path, line, hint)), path)
+
+    @classmethod
+    def located(cls, text: str, path: str | Path | None) -> Notice:
+        """`text`, which starts with `path` when it names one, as a Notice."""
+        notice = super().__new__(cls, text)
+        shown = str(path) if path is not None else None
+        if shown is not None and text.startswith(shown):
+            notice.path, notice.rest = shown, text[len(shown) :]
+        else:
+            notice.path, notice.rest = None, text
+        return notice
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (Notice, (self.message, self.path, self.line, self.hint))
+        return (_located, (str(self), self.path))
 
     def under(self, root: Path) -> str:
         """The text with its path shown from where the user ran the command."""
-        return str(DigestError(self.message, self.path, self.line, self.hint).under(root))
+        if self.path is None or Path(self.path).is_absolute() or root == Path("."):
+            return str(self)
+        return f"{root / self.path}{self.rest}"
+
+
+def _located(text: str, path: str | None) -> Notice:
+    return Notice.located(text, path)
 
 
 def shown_under(text: str, root: Path) -> str:

@@ -4,34 +4,41 @@ Each is an ordinary page of the plan with its own template (`feed.xml`,
 `editions_feed.xml`, `feed.json`, `sitemap.xml`, `robots.txt`), so a site can override
 it and the page fingerprints decide when it is written again.
 
-Links are absolute when `base_url` is (`https://example.org/news/`); with only a path
-(`/news/`) they are root-relative, which feed readers resolve against the feed's own
-address but which a sitemap should not have: a site that publishes feeds should set an
-absolute `base_url`.
+Links are absolute when the site's address is known (`site_url`, or an absolute
+`base_url`); with only a path they are root-relative, which feed readers resolve
+against the feed's own address. A sitemap must list absolute URLs, so without an
+address there is none (index warns once).
 
-Entry ids are `tag:` URIs (RFC 4151) built from the site's host, the entry's date as
-written and the slug its file name gives (`content/2025/2025-06-04-call-expected.md`
-dated 2025-06-04 → `tag:example.org,2025-06-04:/call-expected`). Changing `slug:` in
-front matter moves the page but keeps the id, so readers do not show the entry twice;
-renaming the file or changing the date gives a new id, since nothing links the old
-file to the new one.
+Ids must outlive the site's address: a site is often built before its host is known
+(or moves), and an id that changes shows every entry to every subscriber again. So no
+id holds a host: an entry's is a name-based UUID (`urn:uuid:`, RFC 4122 version 5) of
+its date as written and the slug its file name gives
+(`content/2025/2025-06-04-call-expected.md` dated 2025-06-04 → the UUID of
+`2025-06-04:call-expected`). Changing `slug:`, `site_url` or `base_url` keeps it;
+renaming the file or changing the date gives a new one, since nothing links the old
+file to the new one. Feeds and editions are named the same way by their path.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 
 from generator.config import Config
 from generator.model import Entry, Page, Person, Site, Topic
 from generator.slug import slugify
 
 FEED_NAME = "feed.xml"
+NO_ADDRESS = (
+    "sitemap.xml is left out: digest.toml gives no `site_url`, the address the site is "
+    'published at (e.g. `site_url = "https://example.org/"`), which the sitemap, '
+    "canonical links and absolute links in feeds need"
+)
 # The same prefix parse strips from a file name before it becomes the slug.
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 # An empty feed still needs an `updated`; a fixed instant keeps its bytes stable.
@@ -77,9 +84,14 @@ def feed_url(url: str) -> str:
 
 
 def plan_sitemap(site: Site, config: Config) -> list[Page]:
-    """`sitemap.xml` listing every page worth indexing with its last change, and robots.txt."""
+    """`sitemap.xml` listing every page worth indexing with its last change, and
+    robots.txt; without the site's absolute address, robots.txt alone."""
     base = config.base_path
     origin = config.origin
+    robots = Page("robots.txt", f"{base}robots.txt", "robots.txt", "robots.txt", "robots",
+                  {"sitemap_url": f"{origin}{base}sitemap.xml" if origin else ""})  # fmt: skip
+    if not origin:
+        return [robots]
     newest = latest_change(site.entries)
     urls: list[tuple[str, datetime | None]] = [
         (origin + base, newest),
@@ -87,30 +99,30 @@ def plan_sitemap(site: Site, config: Config) -> list[Page]:
         (f"{origin}{base}people/", newest),
         (f"{origin}{base}topics/", newest),
     ]
-    urls += [(origin + e.url, e.updated or e.date) for e in site.entries]
+    urls += [(origin + e.url, e.updated or e.date) for e in [*site.entries, *site.pages]]
     for items in (site.editions, site.people, site.topics):
         urls += [(origin + item.url, latest_change(item.entries)) for item in items]
-    sitemap = f"{origin}{base}sitemap.xml"
-    return [
-        Page("sitemap.xml", f"{base}sitemap.xml", "sitemap.xml", "Sitemap", "sitemap",
-             {"urls": urls}),
-        Page("robots.txt", f"{base}robots.txt", "robots.txt", "robots.txt", "robots",
-             {"sitemap_url": sitemap}),
-    ]  # fmt: skip
+    sitemap = Page("sitemap.xml", f"{base}sitemap.xml", "sitemap.xml", "Sitemap", "sitemap",
+                   {"urls": urls})  # fmt: skip
+    return [sitemap, robots]
 
 
-def tag_host(config: Config) -> str:
-    """The authority of our tag: URIs: the site's host name, or `localhost` without one."""
-    return urlsplit(config.base_url).hostname or "localhost"
+# The namespace of our ids (a fixed, random UUID: ids depend on nothing but their name).
+ID_NAMESPACE = uuid.UUID("5d7c2a0e-3f1b-4e86-9a43-0b9c8e6f2d17")
+
+
+def lasting_id(name: str) -> str:
+    """The id of whatever `name` (a date and a slug, or a path) names, on any host."""
+    return uuid.uuid5(ID_NAMESPACE, name).urn
 
 
 def entry_ids(entries: Iterable[Entry], config: Config) -> dict[int, str]:
-    """A lasting id for each entry (by `id()`): see the module docstring.
+    """A lasting id for each entry (by `id()`), the same on any host: see the module
+    docstring.
 
     Two entries dated alike whose file names give one slug (`a.md` and `a.txt`, or files
     in two folders) fall back to the whole path, so ids stay unique.
     """
-    host, base = tag_host(config), config.base_path
     keyed = [
         (entry, entry.date.date().isoformat(), entry.file_slug or original_slug(entry))
         for entry in entries
@@ -120,7 +132,7 @@ def entry_ids(entries: Iterable[Entry], config: Config) -> dict[int, str]:
     for entry, day, slug in keyed:
         if counts[(day, slug)] > 1:
             slug = slugify(str(PurePosixPath(entry.path).with_suffix(""))) or slug
-        ids[id(entry)] = f"tag:{host},{day}:{base}{slug}"
+        ids[id(entry)] = lasting_id(f"{day}:{slug}")
     return ids
 
 
@@ -170,13 +182,13 @@ def _json_feed(site: Site, ids: dict[int, str], config: Config) -> Page:
 
 def _editions_feed(site: Site, config: Config) -> Page:
     """One item per edition, listing its stories: the digest as a newsletter."""
-    host, base = tag_host(config), config.base_path
+    base = config.base_path
     url = f"{base}editions/{FEED_NAME}"
     shown = site.editions[: config.feed_entries]
     items = [
         (
             edition,
-            f"tag:{host},{edition.start.isoformat()}:{base}editions/{edition.id.lower()}",
+            lasting_id(f"editions/{edition.id.lower()}"),
             edition.entries,
             latest_change(edition.entries) or EPOCH,
         )
@@ -195,8 +207,8 @@ def _editions_feed(site: Site, config: Config) -> Page:
 
 
 def _feed_id(url: str, config: Config) -> str:
-    """A feed is known by its absolute address; without a host, by a tag on localhost."""
-    return config.origin + url if config.origin else f"tag:localhost,2000:{url}"
+    """A feed is known by its path in the site, whatever the host and base path."""
+    return lasting_id(url[len(config.base_path) :])
 
 
 def latest_change(entries: Iterable[Entry]) -> datetime | None:

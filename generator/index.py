@@ -12,9 +12,18 @@ from typing import TypeVar
 
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError, Notice
-from generator.model import Edition, Entry, Person, Site, Topic
-from generator.newsroom import Scan, apply_scan, local_day, mentioned_names
+from generator.model import Edition, Entry, Person, Redirect, Site, Topic
+from generator.newsroom import Scan, apply_scan, local_day, mentioned_names, over_the_cap
 from generator.parse import ignored_key_notes
+from generator.permalinks import (
+    PAGE_DEFAULT,
+    PermalinkError,
+    fill,
+    normalize,
+    output_of,
+    reserved,
+    url_of,
+)
 from generator.slug import slugify
 
 # Slugs a list page's own sub-paths use; an entry, person or topic may not take them.
@@ -55,9 +64,16 @@ def build_index(
         key=lambda e: e.order,
         reverse=True,
     )
+    pages = sorted((e for e in shown if e.static), key=lambda e: e.path)
+    shown = [e for e in shown if not e.static]
     people_by_name = _Names(people, "person")
-    topics_by_name = _Names(topics, "topic")
+    topics_by_name = _Names(topics, "topic", merge_by_slug=True)
+    for page in pages:
+        warnings += page.warnings
+        _place_entry(page, config, errors)
     for entry in shown:
+        warnings += entry.warnings
+        warnings += over_the_cap(entry, scans.get(entry.path))
         people_names, topic_names = mentioned_names(entry, scans.get(entry.path))
         entry.people = people_by_name.resolve_all(entry, people_names, "people", errors)
         entry.topics = topics_by_name.resolve_all(entry, topic_names, "topics", errors)
@@ -72,7 +88,8 @@ def build_index(
         if entry.path in scans:
             apply_scan(entry, scans[entry.path])  # after URLs: it links people's pages
     editions = _group_editions(shown, config)
-    _check_unique_outputs(shown, errors)
+    redirects = _redirects([*shown, *pages], config, errors)
+    _check_unique_outputs([*shown, *pages], redirects, errors)
     if errors:
         raise BuildFailed(errors)
     warnings += ignored_key_notes(entries, config.topics_from)
@@ -85,17 +102,27 @@ def build_index(
         topics=sorted(all_topics, key=lambda t: t.sort_key),
         editions=editions,
         warnings=warnings,
+        pages=pages,
+        redirects=sorted(redirects, key=lambda r: r.output),
     )
 
 
 class _Names:
-    """Look names up through aliases; a name nobody registered becomes a new person or topic."""
+    """Look names up through aliases; a name nobody registered becomes a new person or topic.
 
-    def __init__(self, registered: list[Named], kind: str) -> None:
+    With `merge_by_slug` (topics), a new name that slugifies like a known one is that
+    one: a Pelican tag `this-week-in-rust` and a category `This Week in Rust` are one
+    topic, not two pages. People are not merged so: two people may share a name but
+    for an accent.
+    """
+
+    def __init__(self, registered: list[Named], kind: str, merge_by_slug: bool = False) -> None:
         self.kind = kind
         self.items: list[Named] = []
         self.exact: dict[str, Named] = {}
         self.aliases: dict[str, list[Named]] = {}
+        self.by_slug: dict[str, list[Named]] | None = {} if merge_by_slug else None
+        self.spellings: dict[int, set[str]] = {}  # id(new item) -> the names given it
         # Copies: index fills in slugs and entries, and the registry is reused across builds.
         registered = [_fresh(item) for item in registered]
         for item in registered:
@@ -104,6 +131,10 @@ class _Names:
         for item in registered:
             for alias in item.aliases:
                 owners = self.aliases.setdefault(_key(alias), [])
+                if item not in owners:
+                    owners.append(item)
+            for slug in slug_keys(item) if self.by_slug is not None else ():
+                owners = self.by_slug.setdefault(slug, [])  # type: ignore[union-attr]
                 if item not in owners:
                     owners.append(item)
 
@@ -122,7 +153,10 @@ class _Names:
     ) -> Named | None:
         k = _key(name)
         if k in self.exact:
-            return self.exact[k]
+            item = self.exact[k]
+            if id(item) in self.spellings:
+                self.spellings[id(item)].add(name)
+            return item
         owners = self.aliases.get(k, [])
         if len(owners) == 1:
             return owners[0]
@@ -137,14 +171,47 @@ class _Names:
                 )
             )
             return None
+        slug = slugify(name) if self.by_slug is not None else ""
+        alike = self.by_slug.get(slug, []) if self.by_slug is not None and slug else []
+        if len(alike) == 1:
+            item = alike[0]
+            if id(item) in self.spellings:
+                self.spellings[id(item)].add(name)
+            self.exact[k] = item
+            return item
         kind = Person if self.kind == "person" else Topic
         item: Named = kind(name=name, path=entry.path, line=entry.line_of(key))  # type: ignore[assignment]
         self.exact[k] = item
         self.items.append(item)
+        self.spellings[id(item)] = {name}
+        if self.by_slug is not None and slug and not alike:
+            self.by_slug[slug] = [item]
         return item
 
     def all(self) -> list[Named]:
+        """Every item; a new one named in several spellings takes the best of them, so
+        that which entry came first does not decide (`Policy` and `policy`)."""
+        for item in self.items:
+            spellings = self.spellings.get(id(item), set())
+            if len(spellings) > 1:
+                item.name = best_spelling(spellings)
+                item.spellings = tuple(sorted(spellings))
         return self.items
+
+
+def best_spelling(spellings: Iterable[str]) -> str:
+    """The name to show of several that slugify alike, whatever order entries gave them
+    in: a written name over a slug (`This Week in Rust` over `this-week-in-rust`),
+    capitals over none, then the first in code-point order."""
+    return min(spellings, key=lambda s: (s == slugify(s), s == s.casefold(), s))
+
+
+def slug_keys(item: Person | Topic) -> set[str]:
+    """The slugs a name may be merged into this item by: its own and its aliases'."""
+    keys = {slugify(name) for name in (item.name, *item.aliases)}
+    if item.slug:
+        keys.add(item.slug)
+    return keys - {""}
 
 
 def _fresh(item: Named) -> Named:
@@ -201,7 +268,8 @@ def _assign_slugs(
             warnings.append(
                 Notice(
                     f"{item.name!r} and {taken[base].name!r} both slugify to {base!r}; "
-                    f"{item.name!r} gets /{section}/{slug}/ — set `slug:` to choose",
+                    f"{item.name!r} gets /{section}/{slug}/ — in content/{section}.yaml, "
+                    "list one as an alias of the other, or give one its own `slug:`",
                     path,
                     line,
                 )
@@ -215,6 +283,8 @@ def _assign_slugs(
 
 
 def _place_entry(entry: Entry, config: Config, errors: list[DigestError]) -> None:
+    """Give an entry or page its address: its own (`permalink:`, `save_as:`), or the
+    site's pattern for it (`permalinks`, or `/{slug}/` for a static page)."""
     if entry.slug in RESERVED_SLUGS:
         errors.append(
             DigestError(
@@ -224,23 +294,104 @@ def _place_entry(entry: Entry, config: Config, errors: list[DigestError]) -> Non
                 "rename the file or set another `slug:`",
             )
         )
-    day = local_day(entry, config)
-    folder = f"{day:%Y/%m/%d}/{entry.slug}/"
-    entry.url = config.base_path + folder
-    entry.output = folder + "index.html"
+    key = "permalink" if entry.permalink else "save_as" if entry.save_as else "slug"
+    try:
+        output = address_of(entry, config)
+    except PermalinkError as exc:
+        hint = "see `permalinks` in README.md for the placeholders"
+        where = entry.line_of(key) if key != "slug" else None
+        errors.append(DigestError(str(exc), entry.path, where, hint))
+        return
+    entry.output = output
+    entry.url = config.base_path + url_of(output)
 
 
-def _check_unique_outputs(entries: list[Entry], errors: list[DigestError]) -> None:
-    owners: dict[str, Entry] = {}
-    for entry in sorted(entries, key=lambda e: e.path):
-        other = owners.setdefault(entry.output, entry)
-        if other is not entry:
+def address_of(entry: Entry, config: Config) -> str:
+    """The output file an entry or page is written to (see permalinks.py)."""
+    pattern = entry.permalink or (PAGE_DEFAULT if entry.static else config.permalinks)
+    when = entry.date.astimezone(config.tz) if entry.date is not None else None
+    rel = fill(pattern, slug=entry.slug, when=when, categories=entry.categories)
+    output = output_of(rel)
+    if entry.save_as:
+        saved = normalize(fill(entry.save_as, slug=entry.slug, when=when,
+                               categories=entry.categories))  # fmt: skip
+        if entry.permalink and output_of(saved) != output:
+            raise PermalinkError(f"`permalink` /{rel} and `save_as` /{saved} name different files")
+        output = output_of(saved)
+    return output
+
+
+def placement(entry: Entry) -> tuple[object, ...]:
+    """What decides where an entry is published and what points to it, besides its date
+    and slug: an edit changing any of it takes the full build (see delta.py)."""
+    return (entry.permalink, entry.save_as, entry.aliases, entry.categories, entry.static,
+            entry.nav)  # fmt: skip
+
+
+def _redirects(entries: list[Entry], config: Config, errors: list[DigestError]) -> list[Redirect]:
+    """A redirect page at each old address (`aliases:`) of each entry or page."""
+    found = []
+    for entry in entries:
+        for alias in entry.aliases:
+            try:
+                output = output_of(normalize(alias))
+            except PermalinkError as exc:  # parse checked it; kept for safety
+                errors.append(DigestError(str(exc), entry.path, entry.line_of("aliases")))
+                continue
+            found.append(Redirect(output, config.base_path + url_of(output), entry))
+    return found
+
+
+def _check_unique_outputs(
+    entries: list[Entry], redirects: list[Redirect], errors: list[DigestError]
+) -> None:
+    """No two entries, pages or old addresses publish one file, and none takes a file
+    digest writes itself; every clash names both sources."""
+    owners: dict[str, tuple[Entry, str]] = {}  # output -> (entry, "address" or "alias")
+    claims = [(e.output, e, "address") for e in sorted(entries, key=lambda e: e.path) if e.output]
+    claims += sorted(((r.output, r.entry, "alias") for r in redirects), key=lambda c: c[1].path)
+    for output, entry, kind in claims:
+        shown = f"/{url_of(output)}"
+        key = "aliases" if kind == "alias" else "permalink" if entry.permalink else "slug"
+        why = reserved(output)
+        if why is not None:
+            what = "an alias of this entry is" if kind == "alias" else "this entry would publish to"
+            hint = (
+                "remove that alias" if kind == "alias" else "choose another `permalink:` or `slug:`"
+            )
+            errors.append(
+                DigestError(f"{what} {shown}, but {why}", entry.path, entry.line_of(key), hint)
+            )
+            continue
+        other, other_kind = owners.setdefault(output, (entry, kind))
+        if other is entry and other_kind == kind:
+            continue
+        if kind == other_kind == "address":
             errors.append(
                 DigestError(
-                    f"this entry and {other.path} both publish to /{entry.output[:-10]}",
+                    f"this entry and {other.path} both publish to {shown}",
                     entry.path,
-                    entry.line_of("slug"),
+                    entry.line_of(key),
                     "give one of them a different `slug:` (or rename the file)",
+                )
+            )
+        elif other is entry:
+            errors.append(
+                DigestError(
+                    f"the alias {shown} is this entry's own address",
+                    entry.path,
+                    entry.line_of("aliases"),
+                    "remove it from `aliases:`",
+                )
+            )
+        else:
+            theirs = "address" if other_kind == "address" else "alias"
+            errors.append(
+                DigestError(
+                    f"this entry's {kind} {shown} is also the {theirs} of {other.path}",
+                    entry.path,
+                    entry.line_of(key),
+                    "keep the address in one of them only",
                 )
             )
 

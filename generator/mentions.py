@@ -357,20 +357,30 @@ def detect(
 
 
 def _resolve(mention: Mention, named: dict[int, Person], out: set[int]) -> Mention:
-    """Pick the only candidate left, the one a title fits, the only one named outright,
-    else the one who lists the alias."""
+    """Pick the only candidate left, or the one a title fits; else the one who lists the
+    name as an alias, when the entry names them too or names none of the others; else
+    the only one the entry names.
+
+    The registry's `aliases: [Trump]` says who "Trump" is, and wins over another
+    person's surname (Lara Trump) wherever the entry names both. An entry that names
+    only the surname's owner in full (`Lara Trump spoke. Trump said…`) means them: the
+    newsroom habit of a full name first and the surname after.
+    """
     if mention.person or not mention.candidates:
         return mention
     left = [p for p in mention.candidates if id(p) not in out]
     title = mention.title.casefold()
     by_title = [p for p in left if title and _has_title(p, title)]
     in_entry = [p for p in left if id(p) in named]
-    for choice in (left, by_title, in_entry):
+    for choice in (left, by_title):
         if len(choice) == 1:
             return _with_person(mention, choice[0])
     preferred = mention.preferred
-    if not in_entry and preferred is not None and id(preferred) not in out:
-        return _with_person(mention, preferred)
+    usable = preferred is not None and id(preferred) not in out
+    if usable and (id(preferred) in named or not in_entry):
+        return _with_person(mention, preferred)  # type: ignore[arg-type]
+    if len(in_entry) == 1:
+        return _with_person(mention, in_entry[0])
     return mention
 
 
@@ -470,11 +480,12 @@ def first_mentions(body_html: str, detection: Detection) -> list[tuple[Person, i
     wanted = {id(p) for p in detection.people}
     done: set[int] = set()
     found = []
+    elements = _OpenElements(body_html)
     for mention in detection.mentions.get("body", []):
         person = mention.person
         if person is None or id(person) not in wanted or id(person) in done:
             continue
-        inside = _open_elements(body_html, mention.start)
+        inside = elements.at(mention.start)
         if "a" not in inside and inside:
             continue
         done.add(id(person))
@@ -483,13 +494,26 @@ def first_mentions(body_html: str, detection: Detection) -> list[tuple[Person, i
     return found
 
 
-def _open_elements(body: str, pos: int) -> set[str]:
-    """Which of a, code, pre, kbd, samp, button and label are open at `pos`."""
-    depth: dict[str, int] = {}
-    for match in _NOT_LINKABLE.finditer(body, 0, pos):
-        name = match.group(2).lower()
-        depth[name] = depth.get(name, 0) + (-1 if match.group(1) else 1)
-    return {name for name, n in depth.items() if n > 0}
+class _OpenElements:
+    """Which of a, code, pre, kbd, samp, button and label are open at a position, asked
+    for positions in increasing order: the tags are read once, not from the start for
+    each mention (a roster of names would cost names times text)."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.pos = 0
+        self.depth: dict[str, int] = {}
+
+    def at(self, pos: int) -> set[str]:
+        if pos < self.pos:
+            self.pos, self.depth = 0, {}
+        for match in _NOT_LINKABLE.finditer(self.body, self.pos, pos):
+            name = match.group(2).lower()
+            self.depth[name] = self.depth.get(name, 0) + (-1 if match.group(1) else 1)
+        # A tag cut at `pos` is read whole next time.
+        opened = self.body.rfind("<", self.pos, pos)
+        self.pos = opened if opened > self.body.rfind(">", self.pos, pos) else pos
+        return {name for name, n in self.depth.items() if n > 0}
 
 
 def link_first_mentions(

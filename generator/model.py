@@ -13,6 +13,11 @@ from typing import Any, SupportsIndex
 
 from markupsafe import Markup
 
+# The most people (or topics) one entry may be listed under. Every person of an entry
+# lists it with all its people, so an entry naming n people costs n² on their pages:
+# a roster of thousands belongs in the body text, not in the index.
+MAX_NAMES = 200
+
 
 @dataclass(eq=False)  # identity, not a field-by-field comparison of the whole graph
 class Entry:
@@ -20,7 +25,9 @@ class Entry:
 
     path: str  # relative to the site root, as shown in messages
     title: str
-    date: datetime  # always aware; date-only values are midnight in the site's zone
+    # Always aware (date-only values are midnight in the site's zone); None only for a
+    # static page written without a date.
+    date: datetime
     slug: str
     body: Markup
     summary: str
@@ -45,6 +52,15 @@ class Entry:
     # What parsing mended (a control character removed, a slug made), as `path:line: …`
     # messages: kept with the entry, so a build that takes it from the cache says it too.
     warnings: tuple[str, ...] = ()
+    # Where it is published (see permalinks.py): its own address as written (`permalink:`,
+    # Pelican's `URL:`), the file to write (`save_as:`), old addresses that redirect to
+    # it (`aliases:`), and the categories a pattern may name.
+    permalink: str = ""
+    save_as: str = ""
+    aliases: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    static: bool = False  # a static page (content/pages/, `layout: page`), not news
+    nav: bool = False  # a static page listed in the site's menu
     # Filled by index:
     people: list[Person] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
@@ -159,6 +175,7 @@ class Person:
     description: str | None = None
     same_as: tuple[str, ...] = ()
     registered: bool = False  # in people.yaml, rather than only named by entries
+    spellings: tuple[str, ...] = ()  # names entries gave an unregistered one (see index)
     quotes: list[Any] = field(default_factory=list)  # (entry, quote) pairs, newest first
     path: str | None = None  # where the registry defines them, or the entry first naming them
     line: int | None = None
@@ -187,6 +204,9 @@ class Topic:
     keywords: tuple[str, ...] = ()
     description: str | None = None
     registered: bool = False
+    # The names entries gave an unregistered topic: alike but for case, or slugifying
+    # alike (`this-week-in-rust`, `This Week in Rust`); named by the best (see index).
+    spellings: tuple[str, ...] = ()
     path: str | None = None
     line: int | None = None
     url: str = ""
@@ -226,6 +246,15 @@ class Edition:
 
 
 @dataclass
+class Redirect:
+    """An old address of an entry or page (`aliases:`): a page that sends readers on."""
+
+    output: str
+    url: str
+    entry: Entry
+
+
+@dataclass
 class Site:
     """Everything index produces: what render needs, and nothing it has to recompute."""
 
@@ -238,6 +267,8 @@ class Site:
     # Entries dated after the build's "now", as (path, date), soonest first; drafts left out.
     held_back: list[tuple[str, datetime]] = field(default_factory=list)
     drafts_left_out: int = 0
+    pages: list[Entry] = field(default_factory=list)  # static pages, by path
+    redirects: list[Redirect] = field(default_factory=list)  # by output
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from generator.mentions import (
     html_text,
     surname_of,
 )
-from generator.model import Entry, Page, Person, Topic
+from generator.model import MAX_NAMES, Entry, Page, Person, Topic
 from generator.proposals import propose_people
 from generator.quotes import Quote, quotes_of_entry
 
@@ -125,10 +125,35 @@ class _Lookup:
 
 
 def mentioned_names(entry: Entry, scan: Scan | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The people and topics an entry is indexed under: its front matter's, then the text's."""
+    """The people and topics an entry is indexed under: its front matter's, then the
+    text's, at most MAX_NAMES of each (parse refuses more in front matter)."""
     if scan is None:
         return entry.people_names, entry.topic_names
-    return (*entry.people_names, *scan.people), (*entry.topic_names, *scan.topics)
+    return _capped(entry.people_names, scan.people), _capped(entry.topic_names, scan.topics)
+
+
+def over_the_cap(entry: Entry, scan: Scan | None) -> list[str]:
+    """A warning for each kind of name the text gives more of than an entry may have."""
+    if scan is None or len(scan.people) + len(scan.topics) <= MAX_NAMES:
+        return []  # front matter alone never holds more: parse refuses it
+    warnings = []
+    for kind, named, found in (
+        ("people", entry.people_names, scan.people),
+        ("topics", entry.topic_names, scan.topics),
+    ):
+        total = len(dict.fromkeys((*named, *found)))
+        if total > MAX_NAMES:
+            warnings.append(
+                f"{entry.path}: the text names {total:,} {kind} of the registry; the entry "
+                f"is listed under the first {MAX_NAMES} — name the ones it is about in "
+                f"front matter, or leave the rest out with `not_{kind}:`"
+            )
+    return warnings
+
+
+def _capped(named: tuple[str, ...], found: tuple[str, ...]) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys((*named, *found)))
+    return names if len(names) <= MAX_NAMES else names[:MAX_NAMES]
 
 
 def apply_scan(entry: Entry, scan: Scan) -> None:

@@ -10,9 +10,11 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from generator.dates import parse_date
 from generator.digests import entry_fields_hash, hash_text
-from generator.errors import BuildFailed, DigestError
+from generator.errors import BuildFailed, DigestError, Notice
 from generator.markup import (
     MAX_NESTING,
     NestingTooDeep,
@@ -22,8 +24,9 @@ from generator.markup import (
     render_plain_text,
 )
 from generator.markup import smarten as _smarten
-from generator.model import Entry
+from generator.model import MAX_NAMES, Entry
 from generator.slug import is_valid_slug, slugify_escaped
+from generator.xmltext import drop_illegal, first_illegal
 from generator.yamlsrc import key_lines, load_yaml
 
 if TYPE_CHECKING:
@@ -50,11 +53,15 @@ FRONT_MATTER_KEYS: dict[str, str] = {
     "tags": "topics", "categories": "topics", "category": "topics",
     "image": "extra",  # the lead image: `entry.extra.image`, as written
     "image_alt": "extra", "image_credit": "extra",
-    "permalink": "extra", "save_as": "extra", "aliases": "extra",  # addresses, redirects
-    "layout": "extra", "nav": "extra",
+    "permalink": "field", "save_as": "field", "aliases": "field", "nav": "field",
+    "redirect_from": "aliases",  # Jekyll's redirect plugin
+    "layout": "extra",  # read (`layout: page` is a static page), and kept for templates
 }  # fmt: skip
 KNOWN_KEYS = tuple(k for k, role in FRONT_MATTER_KEYS.items() if role == "field")
 TOPIC_KEYS = ("tags", "categories", "category")  # what `topics_from` takes by default
+# Static pages, not news: files under content/pages/ (Pelican's place for them) and
+# those Jekyll lays out as pages.
+PAGES_FOLDER = "content/pages/"
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 _PELICAN_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]*):(?:\s+(.*))?$")
 _RAW_FIRST_LINE = re.compile(r"^\s*date\s+(\S+)\s+By\s+(.+),\s*([^,]+?)\s*$", re.IGNORECASE)
@@ -116,6 +123,7 @@ def parse_entry(
             "start the file with a `---` line, then `title: …` and `date: …`, then `---`",
         )
     body_line = text.count("\n") - body.count("\n") + 1  # the body is the text's end
+    lines["body"] = body_line  # for messages about the body
     return _build_entry(rel, meta, lines, body, fmt, tz, safe, warnings, options, body_line)
 
 
@@ -234,6 +242,12 @@ def _pelican_to_ours(meta: dict[str, Any], where: dict[str, int]) -> dict[str, A
         if old in ours:
             ours["authors"] = _split_list(ours.pop(old), separators=",;")
             where.setdefault("authors", where[old])
+    if "category" in meta:
+        ours["_categories"] = _split_list(meta["category"])  # for `{category}` in addresses
+    url = ours.get("url")
+    if isinstance(url, str) and url and not re.match(r"(?i)https?://", url):
+        ours["permalink"] = ours.pop("url")  # Pelican's URL: is the page's own address
+        where.setdefault("permalink", where["url"])
     return ours
 
 
@@ -335,6 +349,7 @@ def _build_entry(
                 body_line + exc.line - 1,
                 "flatten the lists: past a few levels a list in a list reads no better",
             ) from exc
+    body = _without_illegal_body(rel, where, body_text, body, warnings)
     title = smarten(check("title", _text, ""))
     if not title and not any(e.line == where.get("title") for e in errors):
         errors.append(
@@ -345,8 +360,9 @@ def _build_entry(
                 "add `title: …` to the front matter",
             )
         )
+    static = rel.startswith(PAGES_FOLDER) or meta.get("layout") == "page"
     when = check("date", lambda v: parse_date(v, tz))
-    if "date" not in meta:
+    if "date" not in meta and not static:
         errors.append(
             DigestError(
                 "missing date", rel, where[""], "add `date: 2025-06-04` to the front matter"
@@ -366,12 +382,24 @@ def _build_entry(
         not check("published", _bool, True),
         check("status", _status, False),
     )
+    named = {"people": check("people", _names, []), "topics": _unique(topics)}
+    for key, names in named.items():
+        count = len(names)
+        if count > MAX_NAMES:
+            errors.append(
+                DigestError(
+                    f"`{key}` lists {count:,} names; an entry may name at most {MAX_NAMES}",
+                    rel,
+                    where.get(key),
+                    f"list the {key} the story is about; a longer roster belongs in the text",
+                )
+            )
     entry_kwargs = {
         "authors": _unique(check("authors", _names, []) + check("author", _author_names, [])),
         "source": check("source", _text),
         "source_url": check("url", _url),
-        "people_names": tuple(check("people", _names, [])),
-        "topic_names": _unique(topics),
+        "people_names": tuple(named["people"]),
+        "topic_names": tuple(named["topics"]),
         "not_people": tuple(check("not_people", _names, [])),
         "not_topics": tuple(check("not_topics", _names, [])),
         "draft": any(drafts),
@@ -383,30 +411,123 @@ def _build_entry(
         for key in ("updated", "modified", "lastmod", "last_modified_at")
     ]
     updated = next(filter(None, updates), None)
+    address = {
+        "permalink": check("permalink", _pattern, ""),
+        "save_as": check("save_as", _pattern, ""),
+        "aliases": tuple(check("aliases", _paths, []) + check("redirect_from", _paths, [])),
+        "categories": tuple(_categories(meta)),
+        "static": static,
+        "nav": check("nav", _bool, False),
+    }
     if errors:
         raise errors[0] if len(errors) == 1 else BuildFailed(errors)
-    assert when is not None
+    day = when[0].astimezone(tz).date() if when else None
+    extra = {k: v for k, v in meta.items() if not _read_key(k, options)}
+    title = _without_illegal(rel, where, "title", title, warnings)
+    for key, name in _CLEANED.items():
+        entry_kwargs[name] = _without_illegal(rel, where, key, entry_kwargs[name], warnings)
+    extra = {k: _without_illegal(rel, where, str(k), v, warnings, False) for k, v in extra.items()}
     entry = Entry(
         path=rel,
         title=title,
-        date=when[0],
+        date=when[0] if when else None,
         slug=slug,
         body=body,
         body_hash=hash_text(str(body)),
-        extra={k: v for k, v in meta.items() if not _read_key(k, options)},
+        extra=extra,
         lines=where,
+        warnings=tuple(Notice.located(w, rel) for w in sorted(warnings, key=_line_of_warning)),
         updated=updated[0] if updated else None,
-        day=when[0].astimezone(tz).date(),
+        day=day,
         day_zone=str(getattr(tz, "key", tz)),
-        warnings=tuple(warnings),
         **entry_kwargs,
+        **address,
     )
     entry.fields_hash = entry_fields_hash(entry)
-    entry.order = (entry.date.timestamp(), entry.slug, entry.path)
+    entry.order = (entry.date.timestamp() if entry.date else 0.0, entry.slug, entry.path)
     from generator.feeds import original_slug
 
     entry.file_slug = original_slug(entry)  # feeds' ids, asked for by every build
     return entry
+
+
+def _line_of_warning(text: str) -> int:
+    """The line a `path:line[:column]: …` warning names, to list them in file order."""
+    match = re.match(r"[^:]*:(\d+)", text)
+    return int(match.group(1)) if match else 0
+
+
+# Front-matter keys whose values reach pages and feeds, by the Entry field holding them.
+_CLEANED = {
+    "authors": "authors", "source": "source", "people": "people_names", "topics": "topic_names",
+    "not_people": "not_people", "not_topics": "not_topics", "summary": "summary",
+}  # fmt: skip
+
+
+def _without_illegal(
+    rel: str,
+    where: dict[str, int],
+    key: str,
+    value: Any,
+    warnings: list[str],
+    collapse: bool = True,
+) -> Any:
+    """`value` (text, or lists and mappings of it) without characters XML cannot carry,
+    and a warning naming the key's line when there were any. With `collapse`, the
+    spaces around a dropped character become one, as parse leaves every one-line field."""
+    found = _first_illegal_in(value)
+    if found is None:
+        return value
+    line = where.get(key, where[""])
+    warnings.append(
+        f"{rel}:{line}: `{key}` holds a character XML cannot carry ({found}); "
+        "it is left out of every page and feed — delete it from the file"
+    )
+    return _drop_illegal_in(value, collapse)
+
+
+def _first_illegal_in(value: Any) -> str | None:
+    if isinstance(value, str):
+        found = first_illegal(value)
+        return found[1] if found else None
+    if isinstance(value, list | tuple):
+        items: Any = value
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    return next((f for f in map(_first_illegal_in, items) if f), None)
+
+
+def _drop_illegal_in(value: Any, collapse: bool) -> Any:
+    if isinstance(value, str):
+        return " ".join(drop_illegal(value).split()) if collapse else drop_illegal(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_drop_illegal_in(v, collapse) for v in value)
+    if isinstance(value, dict):
+        return {
+            _drop_illegal_in(k, collapse): _drop_illegal_in(v, collapse) for k, v in value.items()
+        }
+    return value
+
+
+def _without_illegal_body(
+    rel: str, where: dict[str, int], source: str, body: Markup, warnings: list[str]
+) -> Markup:
+    """The body's HTML without characters XML cannot carry, nor references to them
+    (`&#x1;`, `&#0;`); a warning names the line of the first in the file."""
+    found = first_illegal(str(body), html=True)
+    if found is None:
+        return body
+    at = first_illegal(source, html=True)
+    line = where.get("body", where[""])
+    if at is not None:
+        line += source.count("\n", 0, at[0])
+    warnings.append(
+        f"{rel}:{line}: the text holds a character XML cannot carry ({found[1]}); "
+        "it is left out of every page and feed — delete it from the file"
+    )
+    return Markup(drop_illegal(str(body), html=True))
 
 
 _HINTS = {
@@ -423,6 +544,12 @@ _HINTS = {
     "title": "write the title as plain text, quoted if it contains `: `",
     "source": "give the outlet's name as plain text, e.g. `source: Reuters`",
     "summary": "write the summary as plain text, quoted if it contains `: `",
+    "permalink": "write a path such as `/2015/03/old-post/`, or a pattern such as "
+    "`/{yyyy}/{slug}/` or `/:year/:title/`",
+    "save_as": "write the file's path in the site, such as `2015/03/old-post.html`",
+    "aliases": "give the old paths as a list, such as `[/2015/03/old-post.html]`",
+    "redirect_from": "give the old paths as a list, such as `[/2015/03/old-post.html]`",
+    "nav": "write `nav: true` or `nav: false`",
 }
 
 
@@ -518,8 +645,40 @@ def _bool(value: Any) -> bool:
 def _url(value: Any) -> str:
     url = _text(value)
     if urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError(f"{url!r} is not an http(s) address")
+        own = "; for the entry's own address, use `permalink:`" if url.startswith("/") else ""
+        raise ValueError(f"{url!r} is not an http(s) address{own}")
     return url
+
+
+def _pattern(value: Any) -> str:
+    """An address as written: a path, or a pattern with placeholders."""
+    from generator.permalinks import check_pattern
+
+    text = _text(value)
+    check_pattern(text)
+    return text
+
+
+def _paths(value: Any) -> list[str]:
+    """Old addresses, each a plain path in the site."""
+    from generator.permalinks import normalize
+
+    paths = _split_list(value) if isinstance(value, str) else value
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise TypeError(f"expected a list of paths, not {_describe(value)}")
+    for path in paths:
+        normalize(path)
+    return list(dict.fromkeys(p.strip() for p in paths if p.strip()))
+
+
+def _categories(meta: dict[str, Any]) -> list[str]:
+    """Jekyll's `categories:` (a list, or words), `category:`, or Pelican's Category."""
+    value = meta.pop("_categories", None) or meta.get("categories") or meta.get("category")
+    if isinstance(value, str):
+        return value.split() if "categories" in meta else [value.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return []
 
 
 def _slug(value: Any, warn: Callable[[str], None]) -> str:

@@ -41,6 +41,8 @@ def plan_pages(site: Site, config: Config, ids: dict[int, str] | None = None) ->
         Page("search/index.html", f"{base}search/", "search.html", "Search", "search", {}),
     ]  # fmt: skip
     pages.extend(plan_entries(site))
+    pages.extend(plan_static_pages(site))
+    pages.extend(plan_redirects(site, config))
     pages.extend(plan_editions(site))
     for item in [*site.people, *site.topics]:
         pages.extend(subject_pages(item, config))
@@ -92,6 +94,20 @@ def plan_entries(site: Site) -> Iterator[Page]:
             "next_entry": _at(site.entries, i - 1),
             "related": related[i],
         })  # fmt: skip
+
+
+def plan_static_pages(site: Site) -> Iterator[Page]:
+    """Each static page (About, Privacy…): no edition, no neighbours, in no list."""
+    for entry in site.pages:
+        yield Page(entry.output, entry.url, "page.html", entry.title, "page", {"entry": entry})
+
+
+def plan_redirects(site: Site, config: Config) -> Iterator[Page]:
+    """A page at each old address that sends readers (and crawlers) to the new one."""
+    for redirect in site.redirects:
+        target = config.origin + redirect.entry.url
+        yield Page(redirect.output, redirect.url, "redirect.html", "Moved", "redirect",
+                   {"entry": redirect.entry, "target": target})  # fmt: skip
 
 
 def plan_editions(site: Site) -> Iterator[Page]:

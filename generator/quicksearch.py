@@ -78,8 +78,15 @@ class QuickSearch:
         found: set[int] = set()
         if self._people_words is not None:
             words = self._people_words.findall(data)
-            for word in self._people.intersection(words):  # a few, if any
-                found.update(_word_at(data, word))
+            hits = self._people.intersection(words)
+            if len(hits) <= _FEW_WORDS:  # a few, if any: one fast search each
+                for word in hits:
+                    found.update(_word_at(data, word))
+            else:  # a roster: one pass, or the time would grow with words times text
+                people = self._people
+                found.update(
+                    m.start() for m in self._people_words.finditer(data) if m.group() in people
+                )
         if self._people_marks is not None:
             found.update(m.start() for m in self._people_marks.finditer(data))
         return sorted(found)
@@ -104,6 +111,9 @@ class QuickSearch:
         return text.encode("ascii", "replace")
 
 
+# Past this many distinct registry words in one text, one pass over its words beats a
+# search of the whole text for each.
+_FEW_WORDS = 32
 _WORDS_ONLY = bytes(c if 0x30 <= c <= 0x39 or 0x61 <= c <= 0x7A else 0x20 for c in range(256))
 
 

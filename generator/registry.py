@@ -11,6 +11,7 @@ import yaml
 from generator.errors import DigestError
 from generator.model import Person, Topic
 from generator.slug import is_valid_slug
+from generator.xmltext import first_illegal
 from generator.yamlsrc import key_lines, load_yaml, node_line
 
 PEOPLE_FILE = "people.yaml"
@@ -110,8 +111,25 @@ def _items(
                     where.get(str(key), line),
                     f"did you mean `{near[0]}`?" if near else f"known keys: {', '.join(keys)}",
                 )
+            found = _first_illegal_value(item[key])
+            if found is not None:
+                raise DigestError(
+                    f"`{key}` holds a character XML cannot carry ({found})",
+                    rel,
+                    where.get(str(key), line),
+                    "delete it (a YAML escape such as \\x01 or \\uFFFE writes it)",
+                )
         items.append((item, where))
     return items
+
+
+def _first_illegal_value(value: Any) -> str | None:
+    """A character no feed could carry, in a value or a list of values."""
+    for text in value if isinstance(value, list) else [value]:
+        found = first_illegal(text) if isinstance(text, str) else None
+        if found is not None:
+            return found[1]
+    return None
 
 
 def _name(item: dict[str, Any], rel: str, where: dict[str, int]) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2.loaders import split_template_path
+from markupsafe import Markup
 
 from generator.cache import template_cache
 from generator.config import Config
@@ -39,28 +40,53 @@ class SiteView:
     description: str
     language: str
     base_url: str
+    origin: str  # `https://host` of the published site, or "" when it is not known
     home_url: str
     people_url: str
     topics_url: str
     editions_url: str
     stylesheet_url: str
     twitter_site: str
+    nav: tuple[tuple[str, str], ...] = ()  # (title, url) of the static pages in the menu
 
     @classmethod
-    def from_config(cls, config: Config) -> SiteView:
+    def from_config(cls, config: Config, site: Site | None = None) -> SiteView:
         base = config.base_path
         return cls(
             title=config.title,
             description=config.description,
             language=config.language,
             base_url=config.base_url,
+            origin=config.origin,
             home_url=base,
             people_url=f"{base}people/",
             topics_url=f"{base}topics/",
             editions_url=f"{base}editions/",
             stylesheet_url=f"{base}theme/style.css",
             twitter_site=config.twitter_site,
+            nav=site_nav(site) if site is not None else (),
         )
+
+
+def site_nav(site: Site) -> tuple[tuple[str, str], ...]:
+    """The static pages marked `nav: true`, by title: the menu every page shows."""
+    shown = sorted((p for p in site.pages if p.nav), key=lambda p: (p.title.casefold(), p.url))
+    return tuple((p.title, p.url) for p in shown)
+
+
+def settings_fingerprint(config: Config, site: Site) -> str:
+    """What every page is made from besides its own objects: the settings, and the menu."""
+    nav = site_nav(site)
+    if not nav:
+        return config.fingerprint()
+    from generator.digests import hash_text
+
+    return hash_text(config.fingerprint(), *(f"{title}\x1e{url}" for title, url in nav))
+
+
+def set_site(env: jinja2.Environment, config: Config, site: Site) -> None:
+    """Give the templates what they know of the site: settings, and the menu."""
+    env.globals["site"] = SiteView.from_config(config, site)
 
 
 @dataclass(frozen=True)
@@ -141,8 +167,16 @@ def make_environment(
     )
     env.filters["format_date"] = _date_formatter(config.tz)
     env.filters["isodate"] = lambda value: value.isoformat()
+    env.filters["pagefind_filter"] = _pagefind_filter
     env.globals["site"] = SiteView.from_config(config)
     return env
+
+
+def _pagefind_filter(value: object, name: str) -> Markup:
+    """`data-pagefind-filter="{{ person.name | pagefind_filter('person') }}"`."""
+    from generator.search import pagefind_filter
+
+    return pagefind_filter(name, value)
 
 
 def _date_formatter(tz: tzinfo) -> Any:
@@ -187,7 +221,7 @@ def plan_site(
     if templates is None or not names <= set(templates.closure):
         templates = scan_templates(make_environment(root, config), names)
     digests = Fingerprints(templates.length_in_lists())
-    config_fp = config.fingerprint()
+    config_fp = settings_fingerprint(config, site)
     fingerprints = {p.output: digests.page(p, templates, config_fp) for p in pages}
     return Plan(pages, fingerprints, templates, digests, ids)
 

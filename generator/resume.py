@@ -62,7 +62,9 @@ def save(
 
     token = secrets.token_hex(8)
     site = snap.site
-    objects = {id(o): o for o in [*site.entries, *site.people, *site.topics, *site.editions]}
+    objects = {
+        id(o): o for o in [*site.entries, *site.pages, *site.people, *site.topics, *site.editions]
+    }
     feed_ids = [(objects[key], value) for key, value in snap.feed_ids.items() if key in objects]
     uses = uses_map(snap)
     # Which pages show what is a walk of every page: kept, unless it names an object

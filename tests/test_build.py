@@ -123,7 +123,12 @@ def test_build_never_modifies_content(write_tree: WriteTree) -> None:
 
 def test_front_matter_is_escaped_everywhere(write_tree: WriteTree) -> None:
     hostile = "</title><script>alert(1)</script>"
-    root = write_tree({"content/a.md": entry_text(f'"{hostile}"', people='["<b>Bold</b> Person"]')})
+    root = write_tree(
+        {
+            "digest.toml": 'site_url = "https://example.org/"\n',
+            "content/a.md": entry_text(f'"{hostile}"', people='["<b>Bold</b> Person"]'),
+        }
+    )
     build_site(root)
     for page in (root / "site").rglob("*.html"):
         html = page.read_text()

@@ -14,6 +14,9 @@ from generator import __version__
 from generator.cli import main
 from tests.conftest import REPO, WriteTree, entry_text
 
+# A published site's settings: without `site_url` a build warns that the sitemap is left out.
+SITE_URL = 'site_url = "https://example.org/"\n'
+
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
@@ -284,7 +287,7 @@ def test_build_stats_prints_a_row_per_stage_counts_and_peak_memory(
 def test_build_prints_no_progress_when_not_on_a_terminal(
     write_tree: WriteTree, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = write_tree({"content/a.md": entry_text("One")})
+    root = write_tree({"digest.toml": SITE_URL, "content/a.md": entry_text("One")})
     assert main(["build", str(root), "--no-search"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and "\r" not in out and out.count("\n") == 1
@@ -300,7 +303,13 @@ def test_on_a_terminal_the_line_is_cleared_before_messages_and_the_summary(
 ) -> None:
     from generator.progress import CLEAR_LINE
 
-    root = write_tree({"content/good.md": entry_text("Fine"), "content/bad.md": "no header"})
+    root = write_tree(
+        {
+            "digest.toml": SITE_URL,
+            "content/good.md": entry_text("Fine"),
+            "content/bad.md": "no header",
+        }
+    )
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setenv("TERM", "xterm")

@@ -304,3 +304,46 @@ def test_a_language_that_is_no_bcp_47_tag_is_refused_on_its_line(
     assert (error.path, error.line) == (CONFIG_NAME, 2)
     assert error.message == f"`language` must be a BCP 47 language tag, not {tag!r}"
     assert 'for example `language = "en"`' in (error.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "base_path", "origin"),
+    [
+        ('site_url = "https://example.org/"', "/", "https://example.org"),
+        ('site_url = "https://example.org/news"', "/news/", "https://example.org"),
+        (
+            'site_url = "https://example.org/news/"\nbase_url = "/news/"',
+            "/news/",
+            "https://example.org",
+        ),
+        ('base_url = "/"\nsite_url = "https://example.org"', "/", "https://example.org"),
+    ],
+)
+def test_site_url_gives_the_address_and_its_path_the_base(
+    write_tree: WriteTree, text: str, base_path: str, origin: str
+) -> None:
+    config = load(write_tree, text + "\n")
+    assert (config.base_path, config.origin) == (base_path, origin)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('site_url = "/news/"', "absolute http(s) address"),
+        ('site_url = "example.org"', "absolute http(s) address"),
+        ('site_url = "https://example.org/?a=1"', "absolute http(s) address"),
+        ('site_url = "https://example.org/news/"\nbase_url = "/"', "name different places"),
+        ('site_url = "https://example.org/"\nbase_url = "https://other.org/"', "different places"),
+    ],
+)
+def test_a_site_url_that_is_no_address_or_disagrees_is_an_error(
+    write_tree: WriteTree, text: str, words: str
+) -> None:
+    error = load_error(write_tree, text + "\n")
+    assert words in error.message
+    assert error.line == 1
+
+
+def test_a_site_url_that_does_not_parse_is_an_error(write_tree: WriteTree) -> None:
+    error = load_error(write_tree, 'site_url = "http://[::1"\n')
+    assert "`site_url`" in error.message and error.line == 1

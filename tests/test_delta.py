@@ -169,3 +169,54 @@ def test_a_preview_started_on_a_current_site_still_applies_edits(
     fresh.build(changed=["content/e0.md"])
     assert paths == ["delta"]
     assert tree(fresh.root / "site") == clean_build(fresh.root)
+
+
+def test_dropping_one_spelling_of_a_merged_topic_takes_the_full_build(
+    live: Builder, paths: list[str]
+) -> None:
+    """`policy` and `Policy` are one topic, named by the best spelling left: an edit
+    that drops one spelling may rename it, which only index decides."""
+    edit(live, 0, date="2024-03-04", people="[Ada]", topics="[Computing, policy]")
+    edit(live, 1, date="2024-03-05", people="[Charles Babbage]", topics="[Computing]")
+    edit(live, 2, date="2024-03-20", people="[Ada, Grace Hopper]", topics="[Computing]")
+    assert "policy" in (live.root / "site/topics/policy/index.html").read_text()
+    assert paths[-3:] == ["full", "full", "full"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        {"permalink": "/kept/:title/"},
+        {"aliases": "[/old/e1/]"},
+        {"layout": "page"},
+        {"layout": "page", "nav": "true"},
+    ],
+)
+def test_address_edits_take_the_full_build(
+    live: Builder, paths: list[str], address: dict[str, str]
+) -> None:
+    """Issue 12: the edit path does not place entries; index does, in the full build."""
+    fields = {"date": "2024-03-05", "people": "[Charles Babbage]", "topics": "[Computing, Policy]"}
+    edit(live, 1, **fields, **address)
+    edit(live, 1, **fields)  # and back
+    assert paths == ["full", "full"]
+
+
+def test_a_title_edit_renames_the_redirect_pages_too(live: Builder, paths: list[str]) -> None:
+    fields = {"date": "2024-03-05", "people": "[Charles Babbage]", "topics": "[Computing, Policy]"}
+    edit(live, 1, aliases="[/old/e1/]", **fields)
+    edit(live, 1, aliases="[/old/e1/]", title="A new title", **fields)  # checked against clean
+    assert paths == ["full", "delta"]
+    assert ">A new title</a>" in (live.root / "site/old/e1/index.html").read_text()
+
+
+def test_a_static_page_edit_takes_the_full_build(live: Builder, paths: list[str]) -> None:
+    page = live.root / "content/pages/about.md"
+    page.parent.mkdir()
+    page.write_text("---\ntitle: About\nnav: true\n---\nText.\n")
+    live.build(changed=["content/pages/about.md"])
+    page.write_text("---\ntitle: About us\nnav: true\n---\nText.\n")
+    live.build(changed=["content/pages/about.md"])
+    assert tree(live.root / "site") == clean_build(live.root)
+    assert paths == ["full"]  # the new file was refused before anything was applied
+    assert '<a href="/about/">About us</a>' in (live.root / "site/index.html").read_text()

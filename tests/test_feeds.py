@@ -14,7 +14,7 @@ import pytest
 
 from generator.build import build_site
 from generator.config import Config
-from generator.feeds import entry_ids, original_slug
+from generator.feeds import entry_ids, lasting_id, original_slug
 from generator.model import Entry
 from tests.conftest import REPO, WriteTree, entry_text
 from tests.test_quality import build_corpus, build_demo
@@ -52,7 +52,7 @@ def _check_json_feed(path: Path, items: int) -> dict:
     assert data["title"] and isinstance(data["items"], list)
     assert len(data["items"]) == items
     for item in data["items"]:
-        assert item["id"].startswith("tag:")
+        assert item["id"].startswith("urn:uuid:")
         assert item["content_html"] and item["url"] and item["title"]
         assert item["date_published"] <= item["date_modified"]
     return data
@@ -68,18 +68,18 @@ def test_every_demo_feed_parses(tmp_path_factory: pytest.TempPathFactory) -> Non
     assert main.feed.title == "The US–China Digest"
     assert 0 < len(main.entries) <= Config().feed_entries
     first = main.entries[0]
-    assert first.id == "tag:localhost,2025-06-04:/why-beijing-waited"
-    assert first.link == "/2025/06/04/why-beijing-waited/"  # root-relative: no host set
+    assert first.id == lasting_id("2025-06-04:why-beijing-waited")
+    assert first.link == "https://example.org/2025/06/04/why-beijing-waited/"  # site_url
     assert first.content[0].type == "text/html" and "<p>" in first.content[0].value
     assert first.summary and first.authors
     xi = feeds["people/xi-jinping/feed.xml"]
-    assert all("xi-jinping" in e.id or e.id.startswith("tag:") for e in xi.entries)
+    assert all(e.id.startswith("urn:uuid:") for e in xi.entries)
     assert {e.id for e in xi.entries} <= {e.id for e in main.entries} | {
         e.id for f in feeds.values() for e in f.entries
     }
     editions = feeds["editions/feed.xml"]
     assert editions.entries[0].title == "Week of 2 June 2025"
-    assert editions.entries[0].id == "tag:localhost,2025-06-02:/editions/2025-w23"
+    assert editions.entries[0].id == lasting_id("editions/2025-w23")
     _check_json_feed(out / "feed.json", len(main.entries))
 
 
@@ -106,11 +106,11 @@ def test_absolute_links_and_ids_from_an_absolute_base_url(sample_site: Path) -> 
     build_site(sample_site)
     feed = feedparser.parse((sample_site / "site/feed.xml").read_bytes())
     assert not feed.bozo
-    assert feed.feed.id == "https://example.org/news/feed.xml"
+    assert feed.feed.id == lasting_id("feed.xml")
     assert feed.feed.links[0].href == "https://example.org/news/feed.xml"
     for entry in feed.entries:
         assert entry.link.startswith("https://example.org/news/20")
-        assert entry.id.startswith("tag:example.org,2024-")
+        assert entry.id.startswith("urn:uuid:")
     data = _check_json_feed(sample_site / "site/feed.json", len(feed.entries))
     assert data["home_page_url"] == "https://example.org/news/"
     assert data["feed_url"] == "https://example.org/news/feed.json"
@@ -121,7 +121,7 @@ def test_ids_survive_a_slug_change_and_a_rebuild(write_tree: WriteTree) -> None:
     (root / "digest.toml").write_text('base_url = "https://example.org/"\n')
     build_site(root)
     first = feedparser.parse((root / "site/feed.xml").read_bytes()).entries[0]
-    assert first.id == "tag:example.org,2025-06-04:/call-expected"
+    assert first.id == lasting_id("2025-06-04:call-expected")
     path = root / "content/2025-06-04-call-expected.md"
     path.write_text(entry_text(date="2025-06-04 09:30", slug="trump-xi-call"))
     build_site(root, use_cache=False)
@@ -138,8 +138,32 @@ def test_the_id_date_is_the_date_as_written_whatever_the_site_zone() -> None:
     late = datetime(2025, 6, 4, 23, 30, tzinfo=timezone(timedelta(hours=-4)))
     entry = Entry("content/news/late.md", "T", late, "late", Markup(""), "")
     config = Config(base_url="https://example.org/", timezone="Asia/Tokyo")
-    assert entry_ids([entry], config)[id(entry)] == "tag:example.org,2025-06-04:/late"
+    assert entry_ids([entry], config)[id(entry)] == lasting_id("2025-06-04:late")
     assert original_slug(entry) == "late"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        "",
+        'base_url = "/news/"\n',
+        'site_url = "https://example.org/"\n',
+        'site_url = "https://news.example.com/digest/"\n',
+    ],
+)
+def test_ids_do_not_depend_on_the_sites_address(write_tree: WriteTree, settings: str) -> None:
+    """Issue 12: ids were `tag:localhost,…` until a host was set, and every subscriber
+    then saw every entry again. Set it later, or move the site: the ids stay."""
+    root = write_tree({"digest.toml": settings, "content/2025-06-04-talks.md": entry_text()})
+    build_site(root, search=False)
+    feed = feedparser.parse((root / "site/feed.xml").read_bytes())
+    assert feed.feed.id == lasting_id("feed.xml")
+    assert feed.entries[0].id == lasting_id("2025-06-04:talks")
+    editions = feedparser.parse((root / "site/editions/feed.xml").read_bytes())
+    assert editions.entries[0].id == lasting_id("editions/2025-w23")
+    assert json.loads((root / "site/feed.json").read_text())["items"][0]["id"] == (
+        lasting_id("2025-06-04:talks")
+    )
 
 
 def test_entries_that_would_share_an_id_fall_back_to_their_paths() -> None:
@@ -151,8 +175,8 @@ def test_entries_that_would_share_an_id_fall_back_to_their_paths() -> None:
     a = Entry("content/a/note.md", "A", day, "note-a", Markup(""), "")
     b = Entry("content/b/note.txt", "B", day, "note-b", Markup(""), "")
     ids = entry_ids([a, b], Config())
-    assert ids[id(a)] == "tag:localhost,2025-06-04:/content-a-note"
-    assert ids[id(b)] == "tag:localhost,2025-06-04:/content-b-note"
+    assert ids[id(a)] == lasting_id("2025-06-04:content-a-note")
+    assert ids[id(b)] == lasting_id("2025-06-04:content-b-note")
 
 
 def test_feed_entries_limits_every_feed(write_tree: WriteTree) -> None:
@@ -257,3 +281,98 @@ def test_the_demo_feed_is_the_same_after_a_rebuild(tmp_path: Path) -> None:
     build_site(REPO, tmp_path / "two", use_cache=False, search=False)
     for name in ("feed.xml", "feed.json", "editions/feed.xml", "sitemap.xml"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+# --- characters XML cannot carry ---------------------------------------------------------
+
+ILLEGAL_YAML = """\
+---
+title: "Talks \\uFFFE resume \\x01 ]]> soon"
+date: 2025-06-04
+authors: ["Ann \\x02 Poe"]
+source: "Wire \\uFFFF"
+summary: "A summary \\x07 with ]]> in it"
+people: ["Jane \\uFFFE Roe"]
+topics: ["Trade \\x06 talks"]
+sponsor: "Extra \\x03 value"
+---
+Body &#x1; and &#0; and \ufffe and ]]> and &#xFFFE; &#55296; &#1114112; <![CDATA[ x ]]>
+
+`code &#x1;` stays as text.
+"""
+ILLEGAL_PELICAN = (
+    "Title: Pelican \ufffe header\nDate: 2025-06-03\nTags: A \ufffe tag\n\nText &#8;.\n"
+)
+ILLEGAL_TEXT = "date 2025-06-02 By Ann Poe, Wire\ntitle: Raw \ufffe text\n\nRaw \ufffe body ]]>.\n"
+
+
+def test_no_output_holds_a_character_xml_cannot_carry(write_tree: WriteTree) -> None:
+    """Issue 13: `&#x1;`, U+FFFE and YAML escapes made feed.xml not well-formed."""
+    root = write_tree(
+        {
+            "digest.toml": 'base_url = "https://example.org/"\n',
+            "content/a.md": ILLEGAL_YAML,
+            "content/b.md": ILLEGAL_PELICAN,
+            "content/c.txt": ILLEGAL_TEXT,
+        }
+    )
+    result = build_site(root, search=False)
+    out = root / "site"
+    xml_files = [*out.rglob("*.xml")]
+    assert len(xml_files) == 6  # the site, editions, a person, two topics; the sitemap
+    for path in xml_files:
+        ET.parse(path)  # expat is strict: one bad character and it raises
+    for path in out.rglob("*.json"):
+        assert not _illegal(json.loads(path.read_text(encoding="utf-8"))), path
+    for path in out.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "&#x1;" not in html and "&#0;" not in html and "\ufffe" not in html, path
+        for script in html.split('<script type="application/ld+json">')[1:]:
+            assert not _illegal(json.loads(script.split("</script>")[0])), path
+    page = (out / "2025/06/04/a/index.html").read_text(encoding="utf-8")
+    assert "Talks resume ]]&gt; soon" in page and "code &amp;#x1;" in page
+    lines = {w.split(": ", 1)[0] for w in result.warnings if "XML cannot carry" in w}
+    assert lines == {
+        "content/a.md:2", "content/a.md:4", "content/a.md:5", "content/a.md:6",
+        "content/a.md:7", "content/a.md:8", "content/a.md:9", "content/a.md:11",
+        "content/b.md:1", "content/b.md:3", "content/b.md:5",
+        "content/c.txt:2", "content/c.txt:4",
+    }  # fmt: skip
+
+
+def _illegal(value: object) -> bool:
+    from generator.xmltext import first_illegal
+
+    if isinstance(value, str):
+        return first_illegal(value) is not None
+    if isinstance(value, dict):
+        return any(_illegal(v) for v in [*value.keys(), *value.values()])
+    if isinstance(value, list):
+        return any(_illegal(v) for v in value)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "content/people.yaml",
+            '- name: Jane Roe\n  role: "A \\x01 role"\n',
+            "content/people.yaml:2: `role` holds a character XML cannot carry (U+0001)",
+        ),
+        (
+            "digest.toml",
+            'title = "A \\uFFFF title"\n',
+            "digest.toml:1: `title` holds a character XML cannot carry (U+FFFF)",
+        ),
+    ],
+)
+def test_registries_and_settings_refuse_characters_xml_cannot_carry(
+    write_tree: WriteTree, name: str, text: str, message: str
+) -> None:
+    from generator.errors import BuildFailed, DigestError
+
+    root = write_tree({name: text, "content/a.md": entry_text()})
+    with pytest.raises((BuildFailed, DigestError)) as info:
+        build_site(root, search=False)
+    assert message in str(info.value)

@@ -18,7 +18,15 @@ from generator.write import MANIFEST
 from tests.conftest import entry_text
 
 PEOPLE = ["Ada Lovelace", "Charles Babbage", "Grace Hopper", "Alan Turing"]
-TOPICS = ["Computing", "Policy", "Funding"]
+TOPICS = ["Computing", "Policy", "Funding", "computing"]  # two spellings of one topic
+# Where an entry is published, and whether it is news (issue 12); `{name}` is its file's.
+ADDRESSES = [
+    "",
+    "permalink: /kept/:title/",
+    "aliases: [/old/{name}/, /old/{name}.html]",
+    "layout: page",
+    "layout: page\nnav: true",
+]
 REGISTRY = "- name: Ada Lovelace\n  aliases: [Ada]\n  role: {role}\n- name: Charles Babbage\n"
 DATES = ["2024-03-04", "2024-03-06", "2024-03-12", "2024-04-01", "2024-04-02 10:00"]
 
@@ -89,10 +97,13 @@ class EditSequence(RuleBasedStateMachine):
         people: list[str],
         topics: list[str],
         body: str = "Body text.",
+        address: str = "",
     ) -> None:
         text = entry_text(
             title, date, people=f"[{', '.join(people)}]", topics=f"[{', '.join(topics)}]"
         ).replace("Body text.", body)
+        if address:
+            text = text.replace("\n---\n", f"\n{address.format(name=name[:-3])}\n---\n", 1)
         (self.root / "content" / name).write_text(text)
         self.touched.append(f"content/{name}")
 
@@ -109,13 +120,26 @@ class EditSequence(RuleBasedStateMachine):
                 "A [link](https://x.org).",
                 '"We will build the engine," Ada Lovelace said. Charles Babbage agreed at length.',
                 '"It works," said Charles Babbage.\n\nGrace Hopper and Alan Turing were not there.',
+                "A character XML cannot carry: &#x1;.",
             ]
         ),
+        address=st.sampled_from(ADDRESSES),
     )
-    def edit_entry(self, index, title, date, people, topics, body) -> None:
+    def edit_entry(self, index, title, date, people, topics, body, address) -> None:
         if self.names:
             name = self.names[index % len(self.names)]
-            self._write_entry(name, title, date, people, topics, body)
+            self._write_entry(name, title, date, people, topics, body, address)
+
+    @rule(name=st.sampled_from(["about", "privacy"]), nav=st.booleans(), delete=st.booleans())
+    def edit_page(self, name, nav, delete) -> None:
+        """A static page under content/pages/, in the menu or not, or gone."""
+        path = self.root / "content/pages" / f"{name}.md"
+        if delete:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"---\ntitle: {name.title()}\nnav: {str(nav).lower()}\n---\nText.\n")
+        self.touched.append(f"content/pages/{name}.md")
 
     @rule(date=st.sampled_from(DATES), people=st.lists(st.sampled_from(PEOPLE), max_size=2))
     def add_entry(self, date, people) -> None:

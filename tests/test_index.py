@@ -194,6 +194,39 @@ def test_slug_collisions_are_resolved_the_same_whatever_the_order() -> None:
     assert slugs([2, 0, 3, 1]) == first
 
 
+def test_a_tag_and_a_category_that_slugify_alike_are_one_topic() -> None:
+    """Issue 12: Pelican's `Tags: this-week-in-rust` and `Category: This Week in Rust`."""
+    pelican = "Title: Issue 1\nDate: 2025-06-04\nTags: this-week-in-rust\n"
+    pelican += "Category: This Week in Rust\n\nBody.\n"
+    entries = [
+        parse_entry("content/a.md", pelican.encode(), UTC),
+        entry("content/b.md", date="2025-06-05", topics="[this-week-in-rust]"),
+    ]
+    for order in (entries, entries[::-1]):
+        site = build_index(order, [], [], Config())
+        (topic,) = site.topics
+        assert (topic.name, topic.url, topic.count) == (
+            "This Week in Rust", "/topics/this-week-in-rust/", 2,
+        )  # fmt: skip
+        assert [t.name for t in site.entries[1].topics] == ["This Week in Rust"]
+        assert site.warnings == []
+
+
+def test_a_name_that_slugifies_like_a_registered_topic_or_alias_is_that_topic() -> None:
+    site = index([entry("content/a.md", topics="[tariffs, TRADE!, duties-]")])
+    assert [t.name for t in site.entries[0].topics] == ["Tariffs", "Trade"]
+
+
+def test_registered_names_that_slugify_alike_point_to_the_registry() -> None:
+    registry = parse_topics("topics.yaml", "- name: Trade war\n- name: Trade-War\n")
+    site = build_index(
+        [entry("content/a.md", topics="[Trade war, Trade-War]")], [], registry, Config()
+    )
+    (warning,) = site.warnings
+    assert "/topics/trade-war-2/" in warning
+    assert "in content/topics.yaml, list one as an alias of the other" in warning
+
+
 def test_registered_person_keeps_the_plain_slug() -> None:
     site = index([entry("content/a.md", people="Xi-Jinping")])
     assert person(site, "Xi Jinping").slug == "xi-jinping"

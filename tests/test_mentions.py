@@ -21,6 +21,7 @@ from generator.mentions import (
     build_matcher,
     detect,
     detect_entry,
+    first_mentions,
     fold,
     html_text,
     link_first_mentions,
@@ -225,13 +226,22 @@ def test_shared_surname_goes_to_the_one_the_entry_names_in_full() -> None:
     assert detection.ambiguous == []
 
 
-def test_shared_surname_is_reported_when_both_are_named() -> None:
+def test_an_alias_beats_another_persons_surname_when_the_entry_names_both() -> None:
+    """Issue 12: the registry's `aliases: [Trump]` says who "Trump" is."""
     texts = {"body": "Lara Trump and President Trump met. Trump said no."}
     detection = detect(texts, build_matcher(TRUMPS))
-    assert [(alias, [p.name for p in who]) for alias, who in detection.ambiguous] == [
-        ("Trump", ["Donald Trump", "Lara Trump"])
-    ]
+    assert names(detection.mentions["body"])[-1] == ("Trump", "Donald Trump")
+    assert detection.ambiguous == []
     assert [p.name for p in detection.people] == ["Lara Trump", "Donald Trump"]
+
+
+def test_shared_surname_is_reported_when_both_are_named() -> None:
+    castellanos = [person("Victor Castellano"), person("Sofia Castellano")]
+    texts = {"body": "Victor Castellano met Sofia Castellano. Castellano said no."}
+    detection = detect(texts, build_matcher(castellanos))
+    assert [(alias, [p.name for p in who]) for alias, who in detection.ambiguous] == [
+        ("Castellano", ["Victor Castellano", "Sofia Castellano"])
+    ]
 
 
 def test_alias_listed_for_one_beats_a_derived_surname_when_nobody_is_named() -> None:
@@ -383,3 +393,47 @@ def test_linking_only_adds_links(parts: list[str]) -> None:
     detection = detect({"body": body}, MATCHER, html={"body"})
     linked = str(link_first_mentions(body, detection))
     assert _TAG.sub("", linked) == _TAG.sub("", body)
+
+
+# --- a roster of names costs its length, not its length squared -----------------------------
+
+
+def _roster(count: int) -> tuple[list[Person], str]:
+    people = [person(f"Ann Q{i}x Zed{i}") for i in range(count)]
+    return people, " ".join(f"<p>Ann Q{i}x Zed{i} spoke.</p>" for i in range(count))
+
+
+def test_a_roster_is_searched_in_one_pass_not_once_per_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 13: each registry word the text held was searched for in the whole text."""
+    import generator.quicksearch as quicksearch
+
+    searched: list[bytes] = []
+    real = quicksearch._word_at
+    monkeypatch.setattr(
+        quicksearch, "_word_at", lambda data, word: searched.append(word) or real(data, word)
+    )
+    people, text = _roster(300)
+    assert len(names(build_matcher(people).find(text))) == 300
+    assert len(searched) <= 32
+
+
+def test_first_mentions_read_the_body_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: the tags before each mention were read again from the start of the body."""
+    import generator.mentions as mentions
+
+    class Counting:
+        def __init__(self) -> None:
+            self.read = 0
+
+        def finditer(self, text: str, pos: int = 0, endpos: int = 1 << 62):  # type: ignore[no-untyped-def]
+            self.read += min(endpos, len(text)) - pos
+            return pattern.finditer(text, pos, endpos)
+
+    pattern, counting = mentions._NOT_LINKABLE, Counting()
+    monkeypatch.setattr(mentions, "_NOT_LINKABLE", counting)
+    people, body = _roster(300)
+    detection = detect({"body": body}, build_matcher(people), html={"body"})
+    assert len(first_mentions(body, detection)) == 300
+    assert counting.read <= len(body)

@@ -94,10 +94,23 @@ def test_front_matter_settles_a_shared_alias(scanner: Scanner) -> None:
     assert scan.ambiguous == ()
 
 
-def test_a_shared_alias_nothing_settles_is_reported(scanner: Scanner) -> None:
+def test_an_alias_wins_over_a_surname_when_the_entry_names_both(scanner: Scanner) -> None:
+    """Issue 12: `aliases: [Trump]` beats Lara Trump's surname; nothing is reported."""
     scan = scanner.scan(entry("Lara Trump and President Trump met. Trump said no."))
     assert scan.people == ("Lara Trump", "Donald Trump")
-    assert scan.ambiguous == (("Trump", ("Donald Trump", "Lara Trump")),)
+    assert scan.ambiguous == ()
+    body = str(entry("Lara Trump and President Trump met. Trump said no.").body)
+    assert [(name, body[s:e]) for name, s, e in scan.links] == [
+        ("Lara Trump", "Lara Trump"),
+        ("Donald Trump", "President Trump"),
+    ]
+
+
+def test_a_shared_surname_nothing_settles_is_reported() -> None:
+    scanner = Scanner(parse_people("p.yaml", PEOPLE + "- name: Eric Trump\n"), [])
+    scan = scanner.scan(entry("Lara Trump and Eric Trump met. Trump said no."))
+    assert scan.people == ("Lara Trump", "Eric Trump")
+    assert scan.ambiguous == (("Trump", ("Donald Trump", "Lara Trump", "Eric Trump")),)
 
 
 def test_not_people_excludes_a_false_hit_and_settles_the_alias(scanner: Scanner) -> None:
@@ -304,15 +317,16 @@ def test_check_notes_shared_aliases_and_unregistered_names(
     root = _site(
         write_tree,
         {
-            "a.md": _md("Lara Trump and President Trump met. Trump said no."),
+            "a.md": _md("Lara Trump and Eric Trump met. Trump said no."),
             "b.md": _md("Jane Roe spoke. Jane Roe left.", title="Other", date="2025-06-05"),
         },
     )
+    (root / "content/people.yaml").write_text(PEOPLE + "- name: Eric Trump\n")
     monkeypatch.chdir(root)
     assert main(["check"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == [
-        "content/a.md: note: 'Trump' could mean Donald Trump or Lara Trump — "
+        "content/a.md: note: 'Trump' could mean Donald Trump or Lara Trump or Eric Trump — "
         "name them in full or add people:",
         "content/b.md: note: 'Jane Roe' is named 2 times in 1 entry but is not in "
         "content/people.yaml",
@@ -462,3 +476,22 @@ MentionEdits.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_incremental_builds_with_mentions_equal_clean_builds = MentionEdits.TestCase
+
+
+def test_an_entry_is_listed_under_at_most_max_names_people_its_text_names() -> None:
+    """Issue 13: every person of an entry lists it with all its people (n² on their
+    pages): past MAX_NAMES, the first found count, and a warning says so."""
+    from generator.model import MAX_NAMES
+
+    registry = "".join(f"- name: Ann Q{i}x Zed{i}\n" for i in range(MAX_NAMES + 50))
+    people = parse_people("p.yaml", registry)
+    item = entry(" ".join(f"Ann Q{i}x Zed{i} spoke." for i in range(MAX_NAMES + 50)))
+    scan = Scanner(people, []).scan(item)
+    assert len(scan.people) == MAX_NAMES + 50
+    site = build_index([item], people, [], Config(), scans={item.path: scan})
+    assert [p.name for p in site.entries[0].people] == list(scan.people[:MAX_NAMES])
+    assert site.warnings == [
+        f"content/a.md: the text names {MAX_NAMES + 50} people of the registry; the entry is "
+        f"listed under the first {MAX_NAMES} — name the ones it is about in front matter, "
+        "or leave the rest out with `not_people:`"
+    ]

@@ -51,7 +51,8 @@ def test_theme_has_every_template_the_plan_needs() -> None:
 
 
 def test_empty_site_plans_the_fixed_pages() -> None:
-    outputs = {p.output for p in plan_pages(Site([], [], [], []), Config())}
+    config = Config(site_url="https://example.org/")
+    outputs = {p.output for p in plan_pages(Site([], [], [], []), config)}
     assert outputs == {
         "index.html",
         "404.html",

@@ -61,9 +61,9 @@ def test_entry_pages_carry_body_and_filters_and_list_pages_do_not(write_tree: Wr
     build_site(root, search=False)
     page = (root / "site/2025/05/01/e0/index.html").read_text()
     assert page.count("data-pagefind-body") == 1
-    assert 'data-pagefind-filter="person">Ada Lovelace<' in page
-    assert 'data-pagefind-filter="topic">Engines<' in page
-    assert 'data-pagefind-filter="edition">Week of 28 April 2025<' in page
+    assert 'data-pagefind-filter="person:Ada Lovelace">Ada Lovelace<' in page
+    assert 'data-pagefind-filter="topic:Engines">Engines<' in page
+    assert 'data-pagefind-filter="edition:Week of 28 April 2025">Week of 28 April 2025<' in page
     for listing in ("index.html", "people/ada-lovelace/index.html", "topics/index.html"):
         assert "data-pagefind-body" not in (root / "site" / listing).read_text()
 
@@ -310,5 +310,90 @@ def test_a_site_built_without_the_index_says_search_is_unavailable(
             page = context.new_page()
             page.goto(url + "/search/")
             expect(page.get_by_text("The search index is not available")).to_be_visible()
+    finally:
+        context.close()
+
+
+# --- names that are markup reach the search UI as text -----------------------------------
+
+XSS_PERSON = '<img src=x onerror="window.__xss=1">'
+XSS_TOPIC = "<svg onload=window.__xss=2>"
+XSS_TITLE = "<img src=x onerror=window.__xss=3> & Co"
+QUOTED = 'Ann & "Co"'
+
+
+def _hostile_site(write_tree: WriteTree) -> Path:
+    """A site whose names and title are markup, as a contributor could write them."""
+    front = [
+        "---",
+        f"title: {json.dumps(XSS_TITLE)}",
+        "date: 2025-05-01",
+        f"people: [{json.dumps(XSS_PERSON)}, {json.dumps(QUOTED)}]",
+        f"topics: [{json.dumps(XSS_TOPIC)}]",
+        "---",
+        "The word marker, and &lt;img src=x onerror=window.__xss=4&gt; as text.",
+    ]
+    return write_tree(
+        {"digest.toml": "safe_mode = true\n", "content/a.md": "\n".join(front) + "\n"}
+    )
+
+
+def _fragments(out: Path) -> list[dict]:
+    import gzip
+
+    prefix = b"pagefind_dcd"
+    found = []
+    for path in (out / "pagefind/fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        found.append(json.loads(data[len(prefix) :] if data.startswith(prefix) else data))
+    return found
+
+
+def test_filter_values_reach_the_index_escaped(write_tree: WriteTree) -> None:
+    """Issue 13: Pagefind's UI shows filter values as HTML; the index must hold text."""
+    import html
+
+    root = _hostile_site(write_tree)
+    build_site(root, search=True)
+    (fragment,) = _fragments(root / "site")
+    filters = fragment["filters"]
+    assert sorted(filters["person"]) == sorted(
+        html.escape(n, quote=True) for n in (XSS_PERSON, QUOTED)
+    )
+    assert filters["topic"] == [html.escape(XSS_TOPIC, quote=True)]
+    for values in filters.values():
+        assert all("<" not in v and '"' not in v for v in values), values
+
+
+@pytest.mark.browser
+def test_markup_in_names_shows_as_text_and_runs_nothing_on_the_search_page(
+    browser: Browser, write_tree: WriteTree
+) -> None:
+    """Issue 13: a person named `<img src=x onerror=…>` ran script for every searcher,
+    safe_mode or not. The labels show the names as written, and no handler runs."""
+    root = _hostile_site(write_tree)
+    build_site(root, search=True)
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        with serving(root / "site") as url:
+            page.goto(url + "/search/?q=marker")
+            result = page.locator(".pagefind-ui__result-link").first
+            expect(result).to_have_text(XSS_TITLE)
+            for group in page.locator(".pagefind-ui__filter-name").all():
+                group.click()  # open every filter group: its labels are in the page
+            labels = page.locator(".pagefind-ui__filter-label")
+            expect(labels.filter(has_text=XSS_PERSON)).to_have_count(1)
+            expect(labels.filter(has_text=QUOTED)).to_have_count(1)
+            expect(labels.filter(has_text=XSS_TOPIC)).to_have_count(1)
+            # A control handler of the same kind, added now, runs: once it has, one
+            # of the names' would have too.
+            page.evaluate(
+                """() => document.body.insertAdjacentHTML(
+                    "beforeend", '<img src=x onerror="window.__control=1">')"""
+            )
+            page.wait_for_function("window.__control === 1")
+            assert page.evaluate("window.__xss") is None
     finally:
         context.close()

@@ -84,15 +84,54 @@ def test_robots_txt_names_the_sitemap(write_tree: WriteTree) -> None:
     assert "Sitemap: https://example.org/news/sitemap.xml" in robots
 
 
-def test_without_a_host_robots_txt_explains_the_missing_sitemap_line(
+def test_without_an_address_there_is_no_sitemap_and_one_warning(
+    write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: with `base_url = "/"` the sitemap listed relative URLs, which the
+    protocol refuses. Without `site_url` there is none, and build and check say so."""
+    from generator.cli import main
+    from generator.feeds import NO_ADDRESS
+
+    root = write_tree({"digest.toml": 'base_url = "/"\n', "content/a.md": entry_text()})
+    result = build_site(root, search=False)
+    assert result.warnings.count(NO_ADDRESS) == 1
+    assert not (root / "site/sitemap.xml").exists()
+    robots = (root / "site/robots.txt").read_text()
+    assert robots == "User-agent: *\nAllow: /\n"
+    monkeypatch.chdir(root)
+    assert main(["check"]) == 0
+    assert capsys.readouterr().err.count(f"warning: {NO_ADDRESS}") == 1
+
+
+def test_the_demo_sitemap_follows_the_sitemap_protocol(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
+    """sitemaps.org: a well-formed urlset of at most 50,000 absolute URLs (escaped, on
+    the site's own host) with W3C datetimes; each names a page the site has."""
+    from urllib.parse import urlsplit
+
     out = build_demo(tmp_path_factory)
-    robots = (out / "robots.txt").read_text()
-    assert "Sitemap:" not in robots  # crawlers accept only an absolute URL there
-    assert "absolute base_url" in robots
-    root = ET.parse(out / "sitemap.xml").getroot()
-    assert root[0].findtext(f"{SITEMAP}loc") == "/"
+    data = (out / "sitemap.xml").read_bytes()
+    assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert len(data) <= 50 * 1024 * 1024
+    root = ET.fromstring(data)  # expat: well-formed, or it raises
+    assert root.tag == f"{SITEMAP}urlset"
+    locs = []
+    for url in root:
+        assert url.tag == f"{SITEMAP}url"
+        assert {child.tag for child in url} <= {f"{SITEMAP}loc", f"{SITEMAP}lastmod"}
+        loc = url.findtext(f"{SITEMAP}loc") or ""
+        parts = urlsplit(loc)
+        assert (parts.scheme, parts.netloc) == ("https", "example.org"), loc
+        assert len(loc) < 2048 and loc.isascii() and " " not in loc, loc
+        page = out / parts.path.lstrip("/")
+        assert (page / "index.html" if loc.endswith("/") else page).is_file(), loc
+        lastmod = url.findtext(f"{SITEMAP}lastmod")
+        if lastmod is not None:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", lastmod)
+        locs.append(loc)
+    assert 0 < len(locs) == len(set(locs)) <= 50_000
+    assert "Sitemap: https://example.org/sitemap.xml" in (out / "robots.txt").read_text()
 
 
 # -- canonical, Open Graph, Twitter -------------------------------------------------
@@ -124,18 +163,32 @@ def test_twitter_site_comes_from_the_config(write_tree: WriteTree) -> None:
     assert _meta((root / "site/index.html").read_text(), "twitter:site") == "@digestnews"
 
 
-def test_without_a_host_there_is_no_canonical_link(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
+def test_without_an_address_there_is_no_canonical_link(write_tree: WriteTree) -> None:
     """Crawlers and Lighthouse reject a relative canonical URL, so none is better."""
-    out = build_demo(tmp_path_factory)
-    html = (out / "2025/06/04/call-expected/index.html").read_text()
+    root = write_tree({"content/2025-06-04-call.md": entry_text("A call is close")})
+    build_site(root, search=False)
+    html = (root / "site/2025/06/04/call/index.html").read_text()
     assert 'rel="canonical"' not in html and _meta(html, "og:url") is None
-    assert _meta(html, "og:title") == "White House signals a Trump–Xi call is close"
+    assert _meta(html, "og:title") == "A call is close"
     assert _meta(html, "twitter:site") is None
-    missing = (out / "404.html").read_text()
+    missing = (root / "site/404.html").read_text()
     assert 'rel="canonical"' not in missing and _meta(missing, "og:url") is None
     assert '<meta name="robots" content="noindex">' in missing
+
+
+def test_site_url_gives_absolute_links_and_its_path_the_base(write_tree: WriteTree) -> None:
+    root = write_tree(
+        {
+            "digest.toml": 'site_url = "https://example.org/news/"\n',
+            "content/2025-06-04-call.md": entry_text("A call is close"),
+        }
+    )
+    build_site(root, search=False)
+    html = (root / "site/2025/06/04/call/index.html").read_text()
+    assert '<link rel="canonical" href="https://example.org/news/2025/06/04/call/">' in html
+    assert '<link rel="stylesheet" href="/news/theme/style.css">' in html
+    sitemap = ET.parse(root / "site/sitemap.xml").getroot()
+    assert sitemap[0].findtext(f"{SITEMAP}loc") == "https://example.org/news/"
 
 
 def test_paginated_lists_link_their_neighbours(write_tree: WriteTree) -> None:
