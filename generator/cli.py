@@ -270,7 +270,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     site = _site_root(args.site) if args.to is None else args.site
     report = import_articles(args.paths, site, args.to)
-    _print_warnings(report.warnings)
+    _print_warnings(report.warnings, site)
     for item in report.imported:
         people = _plural(len(item.people), "person", "people")
         topics = _plural(len(item.topics), "topic")

@@ -69,10 +69,8 @@ def build_index(
     people_by_name = _Names(people, "person")
     topics_by_name = _Names(topics, "topic", merge_by_slug=True)
     for page in pages:
-        warnings += page.warnings
         _place_entry(page, config, errors)
     for entry in shown:
-        warnings += entry.warnings
         warnings += over_the_cap(entry, scans.get(entry.path))
         people_names, topic_names = mentioned_names(entry, scans.get(entry.path))
         entry.people = people_by_name.resolve_all(entry, people_names, "people", errors)

@@ -13,6 +13,8 @@ _CONFIG = """# Settings for this digest; every key is optional (see README.md fo
 title = "{title}"
 description = "A news digest."
 base_url = "/"
+# The address the site will be published at; the sitemap and canonical links need it.
+# site_url = "https://example.org/"
 language = "en"
 timezone = "UTC"
 edition = "week"
@@ -50,7 +52,7 @@ WORKFLOW = ".github/workflows/pages.yml"
 _UNKNOWN_SOURCE = "digest @ git+https://github.com/OWNER/digest"
 _WORKFLOW = """# Publish this digest with GitHub Pages: build it with `digest build`, upload site/.
 # In the repository's Settings > Pages, set "Source" to "GitHub Actions". Set the site's
-# absolute URL in digest.toml first (feeds, the sitemap and canonical links need it).
+# `site_url` in digest.toml first (the sitemap and canonical links need it).
 name: Publish the digest
 
 on:

@@ -1032,10 +1032,8 @@ def test_jekyll_front_matter_is_read() -> None:
     assert entry.authors == ("Jane Doe",)
     assert entry.topic_names == ("Tariffs", "Trade talks", "economy", "trade")
     assert entry.summary == "Short excerpt."
-    assert entry.extra == {
-        "layout": "post", "image": "/assets/x.png", "permalink": "/2015/06/trade/",
-        "legacy_id": 1,
-    }  # fmt: skip
+    assert entry.extra == {"layout": "post", "image": "/assets/x.png", "legacy_id": 1}
+    assert entry.permalink == "/2015/06/trade/"
     assert (entry.lines["draft"], entry.lines["authors"], entry.lines["topics"]) == (10, 5, 7)
     assert entry.lines["summary"] == 8
 

@@ -358,6 +358,7 @@ def _siblings(root: Path) -> list[str]:
 
 
 def test_serve_leaves_the_published_site_exactly_as_it_was(site_root: Path) -> None:
+    (site_root / "digest.toml").write_text('site_url = "https://example.org/"\n')  # a sitemap
     from generator.build import build_site
 
     build_site(site_root)
