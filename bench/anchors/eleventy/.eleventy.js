@@ -4,6 +4,7 @@ const people = require("./src/_data/people_registry.json");
 const topics = require("./src/_data/topics_registry.json");
 
 const ENTRIES = "src/entries/**/*.md";
+const PAGE_SIZE = 20; // digest's `page_size`
 const shortDate = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC", day: "numeric", month: "long", year: "numeric",
 });
@@ -32,6 +33,26 @@ function groupBy(entries, key, registry) {
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+// Each group's entries in pages of PAGE_SIZE: page 1 at /base/slug/, page n at …/page/n/.
+function paged(groups, base) {
+  const pages = [];
+  for (const group of groups) {
+    const count = Math.max(1, Math.ceil(group.entries.length / PAGE_SIZE));
+    const first = `/${base}/${group.slug}/`;
+    for (let number = 1; number <= count; number++) {
+      pages.push({
+        ...group,
+        total: group.entries.length,
+        number,
+        count,
+        url: number === 1 ? first : `${first}page/${number}/`,
+        entries: group.entries.slice((number - 1) * PAGE_SIZE, number * PAGE_SIZE),
+      });
+    }
+  }
+  return pages;
+}
+
 module.exports = function (eleventyConfig) {
   eleventyConfig.addFilter("shortDate", (date) => shortDate.format(date));
   eleventyConfig.addFilter("longDate", (date) => longDate.format(date));
@@ -40,6 +61,10 @@ module.exports = function (eleventyConfig) {
   eleventyConfig.addCollection("entries", newestFirst);
   eleventyConfig.addCollection("personPages", (api) => groupBy(newestFirst(api), "people", people));
   eleventyConfig.addCollection("topicPages", (api) => groupBy(newestFirst(api), "topics", topics));
+  eleventyConfig.addCollection("personChunks", (api) =>
+    paged(groupBy(newestFirst(api), "people", people), "people"));
+  eleventyConfig.addCollection("topicChunks", (api) =>
+    paged(groupBy(newestFirst(api), "topics", topics), "topics"));
   eleventyConfig.addCollection("editionPages", (api) => {
     const editions = new Map();
     for (const entry of newestFirst(api)) {

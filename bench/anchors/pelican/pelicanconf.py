@@ -18,7 +18,14 @@ THEME_STATIC_PATHS: list[str] = []
 STATIC_PATHS: list[str] = []
 ARTICLE_PATHS = ["entries"]
 PAGE_PATHS: list[str] = []
-DEFAULT_PAGINATION = False
+# Long lists in pages of 20 at …/page/n/, as digest's `page_size`; an edition (category)
+# is one page, as in digest. The edition archive cannot be paginated by Pelican.
+DEFAULT_PAGINATION = 20
+PAGINATED_TEMPLATES = {"index": None, "author": None, "tag": None}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 # The same Markdown extensions as digest.
 MARKDOWN = {
@@ -45,7 +52,7 @@ CATEGORY_URL = "editions/{slug}/"
 CATEGORY_SAVE_AS = CATEGORY_URL + "index.html"
 CATEGORIES_SAVE_AS = "editions/index.html"
 DIRECT_TEMPLATES = ["index", "authors", "tags", "categories"]
-TEMPLATE_PAGES = {"404.html": "404.html"}
+TEMPLATE_PAGES = {"404.html": "404.html", "search.html": "search/index.html"}
 
 # Nothing digest does not make either.
 ARCHIVES_SAVE_AS = ""
