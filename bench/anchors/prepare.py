@@ -2,7 +2,8 @@
 
 Usage: python bench/anchors/prepare.py TOOL CORPUS_DIR WORK_DIR
 
-The anchors must build the same page set as digest from the same entries (see README.md
+TOOL is `hugo-minimal` (Hugo with a bare theme), `hugo` (Hugo, like for like), `eleventy` or
+`pelican`. The anchors must build the same page set as digest from the same entries (see README.md
 beside this file), so this converter does only what each tool cannot read by itself: it
 turns digest's front matter and registries into the tool's own format. Preparation is not
 timed by the harness; the tool's build is.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import shutil
 import sys
 from collections.abc import Callable
@@ -24,7 +26,10 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-TOOLS = ("hugo", "eleventy", "pelican")
+TOOLS = ("hugo-minimal", "hugo", "eleventy", "pelican")
+# The anchors whose users add Pagefind (`pagefind --site OUT`) for search; Pelican has no
+# search step of its own (a plugin would add one), so it is built as is.
+SEARCHED = ("hugo-minimal", "hugo", "eleventy")
 ELEVENTY_CLI = HERE / "eleventy" / "node_modules" / "@11ty" / "eleventy" / "cmd.cjs"
 SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -103,12 +108,13 @@ def _copy_skeleton(tool: str, work: Path) -> None:
     shutil.copytree(HERE / tool, work, ignore=shutil.ignore_patterns("node_modules"))
 
 
-def prepare_hugo(corpus: Corpus, work: Path) -> None:
+def prepare_hugo(corpus: Corpus, work: Path, skeleton: str = "hugo") -> None:
     """Entries under content/posts/; people, topics and editions are taxonomies.
 
     A term's `_index.md` carries the registry's role and description, as Hugo documents.
+    Both Hugo anchors get the same content; only their layouts (`skeleton`) differ.
     """
-    _copy_skeleton("hugo", work)
+    _copy_skeleton(skeleton, work)
     for e in corpus.entries:
         _write(
             work / "content" / "posts" / f"{e.date:%Y}" / f"{e.date:%m}" / f"{e.slug}.md",
@@ -187,7 +193,13 @@ def prepare_pelican(corpus: Corpus, work: Path) -> None:
         _write(work / f"{name}.json", json.dumps(registry, indent=1))
 
 
+def prepare_hugo_minimal(corpus: Corpus, work: Path) -> None:
+    """Hugo with a bare theme: list pages show titles and dates, entry pages their body."""
+    prepare_hugo(corpus, work, skeleton="hugo-minimal")
+
+
 PREPARE: dict[str, Callable[[Corpus, Path], None]] = {
+    "hugo-minimal": prepare_hugo_minimal,
     "hugo": prepare_hugo,
     "eleventy": prepare_eleventy,
     "pelican": prepare_pelican,
@@ -196,7 +208,7 @@ PREPARE: dict[str, Callable[[Corpus, Path], None]] = {
 
 def build_command(tool: str, work: Path, out: Path, python: Path | None = None) -> list[str]:
     """The command that builds a prepared WORK_DIR into `out` (run with cwd=WORK_DIR)."""
-    if tool == "hugo":
+    if tool in ("hugo", "hugo-minimal"):
         return ["hugo", "--source", str(work), "--destination", str(out), "--quiet"]
     if tool == "eleventy":
         return ["node", str(ELEVENTY_CLI), "--config=.eleventy.js", f"--output={out}", "--quiet"]
@@ -204,6 +216,26 @@ def build_command(tool: str, work: Path, out: Path, python: Path | None = None) 
         exe = str(python or sys.executable)
         return [exe, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", str(out), "-q"]
     raise ValueError(f"unknown tool {tool!r}")
+
+
+def search_command(out: Path) -> list[str]:
+    """Pagefind over a built site, as a user of Hugo or Eleventy runs it after the build:
+    the binary digest uses (the `pagefind[bin]` package), writing `out/pagefind/`."""
+    return [str(pagefind_binary()), "--site", str(out), "--silent"]
+
+
+def pagefind_binary() -> Path:
+    """The Pagefind binary of the `pagefind[bin]` package, as digest finds it; else PATH's."""
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-not-found]
+
+        return Path(get_executable())
+    except (ImportError, OSError):
+        pass
+    found = shutil.which("pagefind_extended") or shutil.which("pagefind")
+    if not found:
+        raise FileNotFoundError("Pagefind is not installed (pip install 'pagefind[bin]')")
+    return Path(found)
 
 
 def prepare(tool: str, corpus_dir: Path, work: Path) -> None:
@@ -225,8 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         prepare(args.tool, args.corpus, args.work)
     except FileExistsError as exc:
         parser.error(str(exc))
-    out = args.work / "public"
-    print(" ".join(build_command(args.tool, args.work.resolve(), out.resolve())))
+    out = (args.work / "public").resolve()
+    print(shlex.join(build_command(args.tool, args.work.resolve(), out)))
+    if args.tool in SEARCHED:
+        print(shlex.join(search_command(out)))
     return 0
 
 
