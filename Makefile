@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NODE_TOOLS := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: site test serve lint golden bench fuzz lighthouse clean
+.PHONY: site test serve lint golden bench migrate fuzz lighthouse clean
 
 site: $(INSTALLED)
 	$(BIN)/digest build .
@@ -33,6 +33,14 @@ bench: $(INSTALLED)
 	command -v hugo >/dev/null || (apt-get update -qq && apt-get install -y -qq hugo)
 	cd bench/anchors/eleventy && npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python bench/run.py
+
+# Migrate two made-up archives planted with issue 12's cases (a 668-issue Pelican newsletter,
+# a 2,289-post Jekyll site; bench/archives.py) and print what each case became, the time of
+# each command and what it printed (bench/MIGRATION.md is one such report; OUT=FILE writes
+# it; RUNS=3 takes median times). BEFORE=<git revision> adds a column for that code, installed
+# in the scratch folder.
+migrate: $(INSTALLED)
+	$(BIN)/python bench/migrate.py $(if $(BEFORE),--before $(BEFORE)) $(if $(OUT),--out $(OUT)) $(if $(RUNS),--runs $(RUNS))
 
 # Fuzz with atheris for FUZZ_SECONDS each target (not part of make test): the parsers
 # (fuzz/corpus), YAML with every PyYAML parser (fuzz/corpus-yaml) and Markdown nesting
