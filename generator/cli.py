@@ -13,7 +13,7 @@ from generator import __version__
 from generator.errors import BuildFailed, DigestError, UsageError, display_path, shown_under
 
 if TYPE_CHECKING:
-    from generator.build import BuildResult
+    from generator.engine.build import BuildResult
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from generator.build import build_site
-    from generator.progress import stats_table, terminal_progress
+    from generator.engine.build import build_site
+    from generator.engine.progress import stats_table, terminal_progress
 
     root = _site_root(args.root)
     with terminal_progress(sys.stderr) as progress:
@@ -236,8 +236,8 @@ def _held_back(result: BuildResult, root: Path) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from generator.build import build_site
-    from generator.progress import terminal_progress
+    from generator.engine.build import build_site
+    from generator.engine.progress import terminal_progress
 
     root = _site_root(args.root)
     with terminal_progress(sys.stderr) as progress:
@@ -248,7 +248,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for item in unknown:
             where = DigestError("", item.path, item.line).under(root).location()
             print(f"{where}: note: {item.name!r} is not in content/{kind}.yaml")
-    from generator.newsroom import unregistered_notes
+    from generator.newsroom.scan import unregistered_notes
 
     notes = [*result.notes, *unregistered_notes(result.site.entries, result.site.people)]
     for path, line, note in notes:
@@ -265,8 +265,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from generator.importer import import_articles
-    from generator.proposals import proposals_yaml
+    from generator.newsroom.importer import import_articles
+    from generator.newsroom.proposals import proposals_yaml
 
     site = _site_root(args.site) if args.to is None else args.site
     report = import_articles(args.paths, site, args.to)
@@ -299,7 +299,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from generator.serve import serve_site
+    from generator.preview.serve import serve_site
 
     root = _site_root(args.root)
     return serve_site(

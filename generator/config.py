@@ -178,7 +178,7 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             _key_line(text, "language"),
             'for example `language = "en"`, "en-GB", "pt-BR" or "zh-Hant"',
         )
-    from generator.markup import DIALECTS
+    from generator.source.markup import DIALECTS
 
     if config.markdown not in DIALECTS:
         raise DigestError(
@@ -219,7 +219,7 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             'for example `base_url = "https://example.org/news/"` or `base_url = "/news/"`',
         )
     _check_site_url(config, path, text)
-    from generator.permalinks import PermalinkError, check_pattern, known_placeholders
+    from generator.index.permalinks import PermalinkError, check_pattern, known_placeholders
 
     try:
         check_pattern(config.permalinks, needs_slug=True)

@@ -90,7 +90,7 @@ def _linked_body(entry: Entry) -> Markup:
     body = Markup(zlib.decompress(stored).decode("utf-8")) if isinstance(stored, bytes) else stored
     if not entry.links:
         return body
-    from generator.mentions import splice_links
+    from generator.newsroom.mentions import splice_links
 
     return Markup(splice_links(body, entry.links))
 

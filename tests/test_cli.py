@@ -241,9 +241,9 @@ def summary_of(out: str) -> dict[str, str]:
 def test_the_summary_line_names_written_unchanged_removed_and_each_stage(
     write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import generator.build
+    import generator.engine.build
 
-    monkeypatch.setattr(generator.build, "RACY_NS", -(10**15))  # trust file stamps at once
+    monkeypatch.setattr(generator.engine.build, "RACY_NS", -(10**15))  # trust file stamps at once
     root = write_tree({"content/a.md": entry_text("One"), "content/b.md": entry_text("Two")})
     assert main(["build", str(root), "--no-search"]) == 0
     first = summary_of(capsys.readouterr().out)
@@ -301,7 +301,7 @@ class FakeTerminal(io.StringIO):
 def test_on_a_terminal_the_line_is_cleared_before_messages_and_the_summary(
     write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.progress import CLEAR_LINE
+    from generator.engine.progress import CLEAR_LINE
 
     root = write_tree(
         {
@@ -528,7 +528,7 @@ def test_a_relative_root_is_not_shown_twice_in_write_errors(
 ) -> None:
     import errno
 
-    from generator import write
+    from generator.output import write
 
     root = write_tree({"site-root/content/a.md": entry_text("A")})
     monkeypatch.chdir(root)

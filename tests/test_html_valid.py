@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
+from generator.engine.build import build_site
 from tests.conftest import REPO, SAMPLE_SITE
 
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

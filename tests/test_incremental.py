@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from generator.build import Builder, build_site
+from generator.engine.build import Builder, build_site
 from generator.errors import BuildFailed
-from generator.write import MANIFEST
+from generator.output.write import MANIFEST
 from tests.conftest import entry_text
 
 PEOPLE = ["Ada Lovelace", "Charles Babbage", "Grace Hopper", "Alan Turing"]
@@ -172,7 +172,7 @@ class EditSequence(RuleBasedStateMachine):
         marker=st.sampled_from(["", "<!-- a -->", "<!-- b -->"]),
     )
     def edit_template(self, template, marker) -> None:
-        from generator.render import theme_dir
+        from generator.render.pages import theme_dir
 
         target = self.root / "templates" / template
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -332,7 +332,7 @@ def test_registry_edit_renders_only_pages_showing_that_person(site: Path) -> Non
 
 
 def test_template_edit_renders_only_pages_using_it(site: Path) -> None:
-    from generator.render import theme_dir
+    from generator.render.pages import theme_dir
 
     def override() -> None:
         (site / "templates").mkdir()

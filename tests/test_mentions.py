@@ -14,8 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.markup import render_plain_text
-from generator.mentions import (
+from generator.model import Entry, Person, Topic
+from generator.newsroom.mentions import (
     Detection,
     Matcher,
     build_matcher,
@@ -27,9 +27,9 @@ from generator.mentions import (
     link_first_mentions,
     paragraphs,
 )
-from generator.model import Entry, Person, Topic
-from generator.parse import parse_entry
-from generator.registry import parse_people, parse_topics
+from generator.source.markup import render_plain_text
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people, parse_topics
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
@@ -407,7 +407,7 @@ def test_a_roster_is_searched_in_one_pass_not_once_per_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Issue 13: each registry word the text held was searched for in the whole text."""
-    import generator.quicksearch as quicksearch
+    import generator.newsroom.quicksearch as quicksearch
 
     searched: list[bytes] = []
     real = quicksearch._word_at
@@ -421,7 +421,7 @@ def test_a_roster_is_searched_in_one_pass_not_once_per_name(
 
 def test_first_mentions_read_the_body_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 13: the tags before each mention were read again from the start of the body."""
-    import generator.mentions as mentions
+    import generator.newsroom.mentions as mentions
 
     class Counting:
         def __init__(self) -> None:

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 
-from generator.build import Builder, build_site
 from generator.cli import main
 from generator.config import Config
-from generator.index import build_index
+from generator.engine.build import Builder, build_site
+from generator.index.index import build_index
 from generator.model import Entry, Site
-from generator.newsroom import (
+from generator.newsroom.scan import (
     Said,
     Scan,
     Scanner,
@@ -27,9 +27,9 @@ from generator.newsroom import (
     scan_notes,
     unregistered_notes,
 )
-from generator.parse import parse_entry
-from generator.plan import plan_pages
-from generator.registry import parse_people, parse_topics
+from generator.render.plan import plan_pages
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people, parse_topics
 from tests.conftest import WriteTree
 from tests.test_incremental import EditSequence
 

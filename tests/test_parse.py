@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import BuildFailed, DigestError
-from generator.markup import smarten
 from generator.model import Entry
-from generator.parse import (
+from generator.source.markup import smarten
+from generator.source.parse import (
     FRONT_MATTER_KEYS,
     HEADLINE_LENGTH,
     TOPIC_KEYS,

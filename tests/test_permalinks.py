@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
+from generator.engine.build import build_site
 from generator.errors import BuildFailed
-from generator.permalinks import PermalinkError, check_pattern, fill, normalize, output_of
+from generator.index.permalinks import PermalinkError, check_pattern, fill, normalize, output_of
 from tests.conftest import WriteTree, entry_text
 
 WHEN = datetime(2015, 3, 4, 9, 5, 7, tzinfo=UTC)

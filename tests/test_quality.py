@@ -27,8 +27,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
-from generator.build import build_site
 from generator.config import load_config
+from generator.engine.build import build_site
 from tests.conftest import REPO, SAMPLE_SITE
 from tests.test_html_valid import _vnu
 

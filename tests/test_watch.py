@@ -21,7 +21,14 @@ from watchdog.events import (
 from watchdog.observers.polling import PollingObserver
 
 from generator.errors import BuildFailed, DigestError
-from generator.watch import ChangeHandler, ChangeInbox, Outcome, RebuildLoop, Watcher, classify
+from generator.preview.watch import (
+    ChangeHandler,
+    ChangeInbox,
+    Outcome,
+    RebuildLoop,
+    Watcher,
+    classify,
+)
 
 WAIT = 15.0  # generous: these waits end as soon as the event arrives
 

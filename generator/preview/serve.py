@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from generator.build import Builder
-from generator.cache import CACHE_DIR
 from generator.config import load_config
+from generator.engine.build import Builder
+from generator.engine.cache import CACHE_DIR
 from generator.errors import DigestError, UsageError
-from generator.httpd import (
+from generator.preview.httpd import (
     MARKS_URL,
     Answer,
     PreviewHTTPServer,
@@ -43,8 +43,8 @@ from generator.httpd import (
     page_key,
     request_target,
 )
-from generator.marks import Mark, add_banner, collect_marks, marks_css, next_due
-from generator.watch import SCHEDULED, ChangeInbox, Outcome, RebuildLoop, Watcher
+from generator.preview.marks import Mark, add_banner, collect_marks, marks_css, next_due
+from generator.preview.watch import SCHEDULED, ChangeInbox, Outcome, RebuildLoop, Watcher
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
-from generator.load import SourceFile
 from generator.model import Entry, Page, shelve_bodies
+from generator.source.load import SourceFile
 
 if TYPE_CHECKING:
     import jinja2
 
-    from generator.newsroom import Scan, Scanner
+    from generator.newsroom.scan import Scan, Scanner
 
 # Below this many items a pool costs more than it saves.
 PARALLEL_PARSE = 200
@@ -61,7 +61,7 @@ def parse_all(
     With a scanner, each new entry the site will show is scanned in the same worker while
     it is at hand; the scans come back by entry path.
     """
-    from generator.parse import ParseOptions
+    from generator.source.parse import ParseOptions
 
     shared = {"tz": config.tz, "safe": config.safe_mode, "scanner": scanner, "drafts": drafts}
     shared["options"] = ParseOptions.of(config)
@@ -79,7 +79,7 @@ def parse_all(
 
 
 def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError], dict[str, Scan]]:
-    from generator.parse import parse_entry
+    from generator.source.parse import parse_entry
 
     entries: list[Entry] = []
     errors: list[DigestError] = []
@@ -143,7 +143,7 @@ def render_pages(
     build when no template changed: its compiled templates are kept, which saves
     compiling them all again.
     """
-    from generator.render import make_environment
+    from generator.render.pages import make_environment
 
     shared = {"env": env or make_environment(root, config), "root": root}
     errors: dict[str, DigestError] = {}
@@ -178,7 +178,7 @@ def _weight(page: Page) -> int:
 
 def _render_chunk(span: range) -> tuple[list[Rendered], list[DigestError]]:
     from generator.digests import hash_bytes
-    from generator.render import render_page
+    from generator.render.pages import render_page
 
     files: list[Rendered] = []
     errors: list[DigestError] = []

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from generator.charts import count_by_period, timeline_svg
 from generator.config import Config
 from generator.digests import hash_text
-from generator.mentions import (
+from generator.model import MAX_NAMES, Entry, Page, Person, Topic
+from generator.newsroom.mentions import (
     build_matcher,
     detect_entry,
     first_mentions,
@@ -26,9 +26,9 @@ from generator.mentions import (
     html_text,
     surname_of,
 )
-from generator.model import MAX_NAMES, Entry, Page, Person, Topic
-from generator.proposals import propose_people
-from generator.quotes import Quote, quotes_of_entry
+from generator.newsroom.proposals import propose_people
+from generator.newsroom.quotes import Quote, quotes_of_entry
+from generator.render.charts import count_by_period, timeline_svg
 
 OFTEN_WITH = 8  # how many co-mentioned people a person's page lists
 

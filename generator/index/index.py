@@ -12,10 +12,7 @@ from typing import TypeVar
 
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError, Notice
-from generator.model import Edition, Entry, Person, Redirect, Site, Topic
-from generator.newsroom import Scan, apply_scan, local_day, mentioned_names, over_the_cap
-from generator.parse import ignored_key_notes
-from generator.permalinks import (
+from generator.index.permalinks import (
     PAGE_DEFAULT,
     PermalinkError,
     fill,
@@ -24,7 +21,10 @@ from generator.permalinks import (
     reserved,
     url_of,
 )
+from generator.model import Edition, Entry, Person, Redirect, Site, Topic
+from generator.newsroom.scan import Scan, apply_scan, local_day, mentioned_names, over_the_cap
 from generator.slug import slugify
+from generator.source.parse import ignored_key_notes
 
 # Slugs a list page's own sub-paths use; an entry, person or topic may not take them.
 RESERVED_SLUGS = frozenset({"index", "page", "feed"})

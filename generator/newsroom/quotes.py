@@ -13,8 +13,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from generator.mentions import Matcher, Mention, detect, paragraphs
 from generator.model import Entry, Person
+from generator.newsroom.mentions import Matcher, Mention, detect, paragraphs
 
 
 def _vocabulary(words: str) -> frozenset[str]:

@@ -14,22 +14,23 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from generator.cache import template_cache
 from generator.config import Config
+from generator.engine.cache import template_cache
 from generator.errors import DigestError
-from generator.load import Links, unreadable
 from generator.model import Page, Site
+from generator.source.load import Links, unreadable
 
 if TYPE_CHECKING:
-    from generator.depend import Fingerprints, TemplateInfo
+    from generator.render.depend import Fingerprints, TemplateInfo
 
 THEME_STATIC = "static"
 
 
 def theme_dir() -> Path:
     """The built-in theme: inside the installed package, or `templates/` in a source checkout."""
-    packaged = Path(__file__).parent / "theme"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).resolve().parent.parent  # generator/
+    packaged = package / "theme"
+    return packaged if packaged.is_dir() else package.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def make_environment(
 
 def _pagefind_filter(value: object, name: str) -> Markup:
     """`data-pagefind-filter="{{ person.name | pagefind_filter('person') }}"`."""
-    from generator.search import pagefind_filter
+    from generator.engine.search import pagefind_filter
 
     return pagefind_filter(name, value)
 
@@ -211,9 +212,9 @@ def plan_site(
 
     `templates` may be passed in when the caller knows no template changed.
     """
-    from generator.depend import Fingerprints, scan_templates
-    from generator.feeds import entry_ids
-    from generator.plan import plan_pages
+    from generator.render.depend import Fingerprints, scan_templates
+    from generator.render.feeds import entry_ids
+    from generator.render.plan import plan_pages
 
     ids = entry_ids(site.entries, config)
     pages = plan_pages(site, config, ids)

@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from generator import cache as build_cache
+from generator.engine import cache as build_cache
 from generator.model import Edition, Entry, Person, Topic
 
 if TYPE_CHECKING:
-    from generator.delta import Snapshot
-    from generator.newsroom import Scan, Scanner
+    from generator.engine.delta import Snapshot
+    from generator.newsroom.scan import Scan, Scanner
 
 SNAPSHOT_FILE = "snapshot.pickle"
 # Edits applied since the snapshot was written are replayed when it is read; past this
@@ -57,8 +57,8 @@ def save(
     scanner: Scanner | None = None,
 ) -> str:
     """Write the snapshot; return the token the state must hold for it to be used."""
-    from generator.delta import uses_map
-    from generator.depend import Fingerprints
+    from generator.engine.delta import uses_map
+    from generator.render.depend import Fingerprints
 
     token = secrets.token_hex(8)
     site = snap.site
@@ -98,7 +98,7 @@ def replay(
 ) -> None:
     """Apply the edits made since the snapshot was written (they are on disk already);
     raise delta.NeedsFullBuild when they no longer apply."""
-    from generator.delta import apply_edits, refingerprint
+    from generator.engine.delta import apply_edits, refingerprint
 
     if journal:
         change = apply_edits(snap, list(journal.values()), drafts=drafts, cutoff=cutoff)

@@ -36,7 +36,7 @@ from watchdog.observers.polling import PollingObserver
 
 from generator.config import CONFIG_NAME
 from generator.errors import BuildFailed, DigestError
-from generator.load import is_ignored_name
+from generator.source.load import is_ignored_name
 
 log = logging.getLogger(__name__)
 

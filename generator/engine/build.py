@@ -23,14 +23,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator import cache
 from generator.config import CONFIG_NAME, Config, load_config
 from generator.digests import hash_bytes
+from generator.engine import cache
+from generator.engine.progress import Progress
 from generator.errors import BuildFailed, DigestError
-from generator.load import ENTRY_SUFFIXES, Links, SourceFile, misplaced_folders, walk_files
 from generator.model import Entry, Page, Person, Site, Topic
-from generator.progress import Progress
-from generator.write import (
+from generator.output.write import (
     Manifest,
     WriteStats,
     check_output_folder,
@@ -38,14 +37,15 @@ from generator.write import (
     parse_manifest,
     read_manifest,
 )
+from generator.source.load import ENTRY_SUFFIXES, Links, SourceFile, misplaced_folders, walk_files
 
 if TYPE_CHECKING:
     import jinja2
 
-    from generator.delta import Snapshot
-    from generator.depend import TemplateInfo
-    from generator.newsroom import Scan, Scanner
-    from generator.render import Plan
+    from generator.engine.delta import Snapshot
+    from generator.newsroom.scan import Scan, Scanner
+    from generator.render.depend import TemplateInfo
+    from generator.render.pages import Plan
 
 log = logging.getLogger(__name__)
 
@@ -292,10 +292,10 @@ class Builder:
                     raise
                 raise BuildFailed([*skipped, *failed.errors]) from None  # all of them at once
             skipped += entries_skipped
-        from generator.newsroom import add_pictures, scan_notes
-        from generator.render import plan_site
-        from generator.workers import render_pages
-        from generator.write import open_output
+        from generator.engine.workers import render_pages
+        from generator.newsroom.scan import add_pictures, scan_notes
+        from generator.output.write import open_output
+        from generator.render.pages import plan_site
 
         with _timed(timings, "render"):
             template_key = (key, tuple(sorted((f.rel, hashes[f.rel]) for f in inputs.templates)))
@@ -303,10 +303,10 @@ class Builder:
                 self._templates, self._templates_key = state.templates[1], template_key
             same = self._templates_key == template_key
             plan = plan_site(self.root, site, config, self._templates if same else None)
-            from generator.render import set_site
+            from generator.render.pages import set_site
 
             if not same or self._env is None:
-                from generator.render import make_environment
+                from generator.render.pages import make_environment
 
                 self._env = make_environment(self.root, config, self._compiled_templates())
             set_site(self._env, config, site)  # the menu lists the site's static pages
@@ -367,7 +367,7 @@ class Builder:
             pages = {o: (fp, written[o]) for o, fp in plan.fingerprints.items() if o in written}
             token = ""
             if not self.in_place and self.use_cache and not skipped:
-                from generator import resume
+                from generator.engine import resume
 
                 snapshot = self._snapshot_of(site, config, plan)
                 scanner = self._kept_scanner()
@@ -378,7 +378,7 @@ class Builder:
         return result
 
     def _snapshot_of(self, site: Site, config: Config, plan: Plan) -> Snapshot:
-        from generator.delta import Snapshot
+        from generator.engine.delta import Snapshot
 
         assert plan.digests is not None
         pages = {p.output: p for p in plan.pages}
@@ -397,9 +397,9 @@ class Builder:
     ) -> BuildResult | None:
         """In a new process, apply entry edits to the snapshot the last build left on
         disk, as the live preview would; None when they need the full build."""
-        from generator import resume
-        from generator.delta import NeedsFullBuild
-        from generator.render import make_environment
+        from generator.engine import resume
+        from generator.engine.delta import NeedsFullBuild
+        from generator.render.pages import make_environment
 
         out = self._output_folder
         with _timed(timings, "snapshot"):
@@ -430,7 +430,7 @@ class Builder:
                 self._scanner_cache = (self._scans_key, stored.scanner)
             self._manifest = Manifest(parse_manifest(manifest))
             self._env = make_environment(self.root, config, self._compiled_templates())
-            from generator.render import set_site
+            from generator.render.pages import set_site
 
             set_site(self._env, config, stored.snapshot.site)
         try:
@@ -470,7 +470,7 @@ class Builder:
         written: dict[str, str],
         registries: tuple[list[Person], list[Topic]],
     ) -> None:
-        from generator.delta import uses_map
+        from generator.engine.delta import uses_map
 
         self._snapshot = self._snapshot_of(site, config, plan)
         self._scanning = registries
@@ -490,11 +490,11 @@ class Builder:
 
     def _build_edits(self, changed: list[str]) -> BuildResult | None:
         """Apply entry edits to the last build; None when they need a full build."""
-        from generator.delta import NeedsFullBuild, apply_edits, refingerprint
-        from generator.newsroom import add_pictures
-        from generator.parse import ParseOptions, parse_entry
-        from generator.workers import render_all
-        from generator.write import commit_edits
+        from generator.engine.delta import NeedsFullBuild, apply_edits, refingerprint
+        from generator.engine.workers import render_all
+        from generator.newsroom.scan import add_pictures
+        from generator.output.write import commit_edits
+        from generator.source.parse import ParseOptions, parse_entry
 
         snap, state = self._snapshot, self._state
         assert snap is not None and state is not None
@@ -601,7 +601,7 @@ class Builder:
             return
         if self.search if self.search is not None else config.search:
             with _timed(timings, "search"):
-                from generator.search import index_site
+                from generator.engine.search import index_site
 
                 index_site(out, result)
 
@@ -636,7 +636,7 @@ class Builder:
         scans: dict[str, Scan],
     ) -> tuple[Site, list[DigestError]]:
         """Index; with keep_going, leave out the entries index refuses and try again."""
-        from generator.index import build_index
+        from generator.index.index import build_index
 
         skipped: list[DigestError] = []
         while True:
@@ -649,7 +649,7 @@ class Builder:
                 if too_long:
                     raise BuildFailed(too_long)
                 if not config.origin:
-                    from generator.feeds import NO_ADDRESS
+                    from generator.render.feeds import NO_ADDRESS
 
                     site.warnings.append(NO_ADDRESS)
                 return site, skipped
@@ -679,7 +679,7 @@ class Builder:
     # -- state ---------------------------------------------------------------
 
     def _key(self, config: Config, out: Path) -> str:
-        from generator.render import theme_dir
+        from generator.render.pages import theme_dir
 
         parts = (
             cache.cache_key(), config.fingerprint(), f"drafts={self.drafts}",
@@ -784,7 +784,7 @@ class Builder:
         scanner: Callable[[], Scanner] | None,
         errors: list[DigestError],
     ) -> list[Entry]:
-        from generator.workers import parse_all
+        from generator.engine.workers import parse_all
 
         known = self._known_entries(config)
         # The same bytes under another name parse to another slug: key on both.
@@ -821,7 +821,7 @@ class Builder:
 
     def _scanner(self, people: list[Person], topics: list[Topic]) -> Scanner:
         """The registries compiled for scanning, once per registry key."""
-        from generator.newsroom import Scanner
+        from generator.newsroom.scan import Scanner
 
         if self._scanner_cache is None or self._scanner_cache[0] != self._scans_key:
             self._scanner_cache = (self._scans_key, Scanner(people, topics))
@@ -838,7 +838,7 @@ class Builder:
     ) -> dict[str, Scan]:
         """Mentions and quotes by entry path; only entries without a scan for these
         registries (new, or the registries changed) are scanned here."""
-        from generator.workers import scan_all
+        from generator.engine.workers import scan_all
 
         shown = [e for e in entries if self.drafts or not e.draft]
         keys = {e.path: f"{e.path}:{hashes[e.path]}" for e in shown}
@@ -856,8 +856,8 @@ class Builder:
     def _read_registries(
         self, sources: list[SourceFile], hashes: dict[str, str], errors: list[DigestError]
     ) -> tuple[list[Person], list[Topic]]:
-        from generator.parse import decode
-        from generator.registry import parse_people, parse_topics
+        from generator.source.parse import decode
+        from generator.source.registry import parse_people, parse_topics
 
         found: dict[str, list] = {"people.yaml": [], "topics.yaml": []}
         self._registry_warnings = []
@@ -909,7 +909,7 @@ def _warned(entry: Entry, old: Entry | None) -> bool:
 def _parsing(config: Config) -> str:
     """What parsing depends on besides the bytes: the zone (dates), safe mode (bodies)
     and the parse options (typography, …)."""
-    from generator.parse import ParseOptions
+    from generator.source.parse import ParseOptions
 
     return f"{config.timezone}|safe={config.safe_mode}|{ParseOptions.of(config)}"
 
@@ -920,7 +920,7 @@ def _manifest_hash(out: Path) -> str:
 
 
 def _manifest_bytes(out: Path) -> bytes | None:
-    from generator.write import MANIFEST
+    from generator.output.write import MANIFEST
 
     try:
         return (out / MANIFEST).read_bytes()
@@ -933,7 +933,7 @@ def _scan_inputs(root: Path, config: Config) -> _Inputs:
 
     Links may lead anywhere inside the site, and a site template also into the theme;
     out of them only with `allow_outside_links` (see load.Links)."""
-    from generator.render import THEME_STATIC, template_dirs, theme_dir
+    from generator.render.pages import THEME_STATIC, template_dirs, theme_dir
 
     problems: list[DigestError] = []
     links = Links.inside(root, anywhere=config.allow_outside_links)
@@ -990,7 +990,7 @@ def _edited_entries(root: Path, changed: list[str], state: _State) -> list[Sourc
     (a new, deleted or ignored file, a registry, a template): that takes a full build."""
     import stat as stat_mod
 
-    from generator.load import is_ignored_name
+    from generator.source.load import is_ignored_name
 
     registries = {f"content/{name}" for name in REGISTRIES}
     found = []
@@ -1064,7 +1064,7 @@ def _hash_changed(
 
 
 def _read(source: SourceFile) -> bytes:
-    from generator.load import unreadable
+    from generator.source.load import unreadable
 
     try:
         return source.path.read_bytes()
@@ -1165,7 +1165,7 @@ class _SearchStep:
         self.seconds = 0.0
 
     def __call__(self, stage: Path, hashes: Mapping[str, str]) -> None:
-        from generator.search import index_stage
+        from generator.engine.search import index_stage
 
         self.ran = True
         start = time.perf_counter()

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from generator.digests import hash_text
+from generator.engine.workers import die_with_parent
 from generator.errors import DigestError
-from generator.workers import die_with_parent
-from generator.write import output_error, read_manifest
+from generator.output.write import output_error, read_manifest
 
 if TYPE_CHECKING:
-    from generator.build import BuildResult
+    from generator.engine.build import BuildResult
 
 log = logging.getLogger(__name__)
 

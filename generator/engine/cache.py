@@ -48,7 +48,9 @@ Writer = Callable[[Any, BinaryIO], None]
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".digest-cache"
-FORMAT = 2  # 2: an HMAC with the machine's key instead of a bare checksum
+# 2: an HMAC with the machine's key instead of a bare checksum; 3: the code hash covers
+# every subpackage, not one folder.
+FORMAT = 3
 _MAGIC = b"digest-cache\n"
 KEY_FILE = "cache-key"  # in the user's cache folder, never in a site
 _KEY_BYTES = 32
@@ -63,8 +65,9 @@ def cache_key() -> str:
     """What makes old cache files unusable: any change to our code or to the libraries
     whose output we cache, not just a new version number."""
     h = hashlib.blake2b(digest_size=8)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    package = Path(__file__).resolve().parent.parent  # generator/, every stage below it
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     for name in ("markdown", "jinja2", "PyYAML", "anyascii", "MarkupSafe"):
         try:

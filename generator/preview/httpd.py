@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, quote, unquote
 from generator.errors import UsageError
 
 if TYPE_CHECKING:
-    from generator.serve import EventStream, LiveSite
+    from generator.preview.serve import EventStream, LiveSite
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def content_type(path: Path) -> str:
 
 
 def _script() -> bytes:
-    return resources.files("generator").joinpath("livereload.js").read_bytes()
+    return resources.files("generator.preview").joinpath("livereload.js").read_bytes()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -16,7 +16,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from generator.build import BuildResult
+    from generator.engine.build import BuildResult
 
 INTERVAL = 0.1  # seconds between redraws: often enough to look alive, cheap enough to ignore
 CLEAR_LINE = "\r\x1b[K"  # back to column 0, erase to the end of the line

@@ -11,8 +11,8 @@ import yaml
 from generator.errors import DigestError
 from generator.model import Person, Topic
 from generator.slug import is_valid_slug
+from generator.source.yamlsrc import key_lines, load_yaml, node_line
 from generator.xmltext import first_illegal
-from generator.yamlsrc import key_lines, load_yaml, node_line
 
 PEOPLE_FILE = "people.yaml"
 TOPICS_FILE = "topics.yaml"

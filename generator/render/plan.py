@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from generator.config import Config
-from generator.feeds import feed_url, plan_feeds, plan_sitemap
-from generator.index import people_counts, topic_counts
+from generator.index.index import people_counts, topic_counts
 from generator.model import Page, Pagination, Person, Site, Topic
-from generator.related import related_entries
+from generator.newsroom.related import related_entries
+from generator.render.feeds import feed_url, plan_feeds, plan_sitemap
 
 T = TypeVar("T")
 # A person's page lists the topics of their entries, a topic's page its people, most

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from generator.mentions import Matcher, build_matcher, fold
 from generator.model import Person
+from generator.newsroom.mentions import Matcher, build_matcher, fold
 
 
 def _vocabulary(words: str) -> frozenset[str]:

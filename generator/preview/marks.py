@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from generator.httpd import page_key
+from generator.preview.httpd import page_key
 
 if TYPE_CHECKING:
     from generator.config import Config
@@ -62,7 +62,7 @@ class Mark:
 
 def collect_marks(entries: Iterable[Entry], config: Config, now: float) -> dict[str, Mark]:
     """The drafts, and the entries dated after `now`, among `entries`, by page key."""
-    from generator.render import _date_formatter
+    from generator.render.pages import _date_formatter
 
     marks: dict[str, Mark] = {}
     formatted = None

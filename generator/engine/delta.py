@@ -17,14 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
-from generator.index import RESERVED_SLUGS, _key, placement, slug_keys
+from generator.index.index import RESERVED_SLUGS, _key, placement, slug_keys
 from generator.model import Edition, Entry, Page, Person, Site, Topic
-from generator.newsroom import Scan, apply_scan, mentioned_names, over_the_cap
+from generator.newsroom.scan import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.slug import slugify
 
 if TYPE_CHECKING:
     from generator.config import Config
-    from generator.depend import Fingerprints, TemplateInfo
+    from generator.render.depend import Fingerprints, TemplateInfo
 
 Subject = Person | Topic
 # What parsing fills in; the rest of an Entry is index's and stays with the indexed copy.
@@ -164,7 +164,7 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
 
 def _latest_of(subjects: list[Subject]) -> dict[int, object]:
     """Each subject's newest date, and whether it is still listed (the sitemap's view)."""
-    from generator.feeds import latest_change
+    from generator.render.feeds import latest_change
 
     return {id(s): (latest_change(s.entries), s.url) for s in subjects}
 
@@ -249,8 +249,8 @@ def _retitle(snap: Snapshot, entry: Entry) -> None:
 
 def _replan_subject(snap: Snapshot, subject: Subject, change: Change) -> None:
     """A subject's pages and feed again: pagination, counts and feed dates follow entries."""
-    from generator.feeds import subject_feed
-    from generator.plan import subject_pages
+    from generator.render.feeds import subject_feed
+    from generator.render.plan import subject_pages
 
     alive = subject in (snap.site.people if isinstance(subject, Person) else snap.site.topics)
     pages = [
@@ -263,7 +263,7 @@ def _replan_subject(snap: Snapshot, subject: Subject, change: Change) -> None:
 
 def _subject_outputs(snap: Snapshot, subject: Subject) -> list[str]:
     """The outputs a subject has now: its pages (as many as its first says) and its feed."""
-    from generator.feeds import FEED_NAME
+    from generator.render.feeds import FEED_NAME
 
     first = snap.pages.get(subject.output)
     if first is None:
@@ -276,7 +276,7 @@ def _subject_outputs(snap: Snapshot, subject: Subject) -> list[str]:
 
 def _site_pages(snap: Snapshot) -> list[Page]:
     """Pages built from values derived from all entries: site feeds and the sitemap."""
-    from generator.feeds import plan_sitemap, site_feeds
+    from generator.render.feeds import plan_sitemap, site_feeds
 
     pages = [*site_feeds(snap.site, snap.feed_ids, snap.config)]
     return pages + plan_sitemap(snap.site, snap.config)
@@ -305,7 +305,7 @@ def _replan(
 
 def _update_related(snap: Snapshot, entries: list[Entry], change: Change) -> None:
     """Related entries again for the entries that share a person or topic with an edit."""
-    from generator.related import related_entries
+    from generator.newsroom.related import related_entries
 
     wanted = {id(e) for e in entries}
     ranks = [i for i, e in enumerate(snap.site.entries) if id(e) in wanted]
@@ -322,7 +322,7 @@ def _update_related_of_one(
 ) -> None:
     """After one entry's people or topics changed, only its own score in the others'
     rankings moved: most of them keep their list, and a few take it in or move it up."""
-    from generator.related import RELATED_LIMIT, related_entries
+    from generator.newsroom.related import RELATED_LIMIT, related_entries
 
     rank = snap.site.entries.index(entry)
     _set_related(snap, entry, related_entries(snap.site.entries, only=[rank])[0], change)
@@ -356,7 +356,7 @@ def _ids(entry: Entry) -> tuple[set[int], set[int]]:
 
 
 def _score(mine: tuple[set[int], set[int]], theirs: tuple[set[int], set[int]]) -> int:
-    from generator.related import PERSON_WEIGHT, TOPIC_WEIGHT
+    from generator.newsroom.related import PERSON_WEIGHT, TOPIC_WEIGHT
 
     return PERSON_WEIGHT * len(mine[0] & theirs[0]) + TOPIC_WEIGHT * len(mine[1] & theirs[1])
 
@@ -372,7 +372,7 @@ def _set_related(snap: Snapshot, entry: Entry, found: list[Entry], change: Chang
 
 def refingerprint(snap: Snapshot, outputs: set[str]) -> None:
     """Fingerprint these pages again after their objects changed."""
-    from generator.render import settings_fingerprint
+    from generator.render.pages import settings_fingerprint
 
     config_fp = settings_fingerprint(snap.config, snap.site)
     for output in outputs:

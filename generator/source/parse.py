@@ -15,7 +15,9 @@ from markupsafe import Markup
 from generator.dates import parse_date
 from generator.digests import entry_fields_hash, hash_text
 from generator.errors import BuildFailed, DigestError, Notice
-from generator.markup import (
+from generator.model import MAX_NAMES, Entry
+from generator.slug import is_valid_slug, slugify_escaped
+from generator.source.markup import (
     MAX_NESTING,
     NestingTooDeep,
     count_words,
@@ -23,11 +25,9 @@ from generator.markup import (
     render_markdown,
     render_plain_text,
 )
-from generator.markup import smarten as _smarten
-from generator.model import MAX_NAMES, Entry
-from generator.slug import is_valid_slug, slugify_escaped
+from generator.source.markup import smarten as _smarten
+from generator.source.yamlsrc import key_lines, load_yaml
 from generator.xmltext import drop_illegal, first_illegal
-from generator.yamlsrc import key_lines, load_yaml
 
 if TYPE_CHECKING:
     from generator.config import Config
@@ -445,7 +445,7 @@ def _build_entry(
     )
     entry.fields_hash = entry_fields_hash(entry)
     entry.order = (entry.date.timestamp() if entry.date else 0.0, entry.slug, entry.path)
-    from generator.feeds import original_slug
+    from generator.render.feeds import original_slug
 
     entry.file_slug = original_slug(entry)  # feeds' ids, asked for by every build
     return entry
@@ -652,7 +652,7 @@ def _url(value: Any) -> str:
 
 def _pattern(value: Any) -> str:
     """An address as written: a path, or a pattern with placeholders."""
-    from generator.permalinks import check_pattern
+    from generator.index.permalinks import check_pattern
 
     text = _text(value)
     check_pattern(text)
@@ -661,7 +661,7 @@ def _pattern(value: Any) -> str:
 
 def _paths(value: Any) -> list[str]:
     """Old addresses, each a plain path in the site."""
-    from generator.permalinks import normalize
+    from generator.index.permalinks import normalize
 
     paths = _split_list(value) if isinstance(value, str) else value
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):

@@ -18,13 +18,13 @@ import yaml
 
 from generator.config import load_config
 from generator.errors import BuildFailed, DigestError
-from generator.mentions import paragraphs
 from generator.model import Entry, Person, Topic
-from generator.newsroom import Scanner
-from generator.parse import ParseOptions, decode, parse_entry
-from generator.proposals import Proposal, propose_people
-from generator.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
+from generator.newsroom.mentions import paragraphs
+from generator.newsroom.proposals import Proposal, propose_people
+from generator.newsroom.scan import Scanner
 from generator.slug import slugify
+from generator.source.parse import ParseOptions, decode, parse_entry
+from generator.source.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
 
 SLUG_WORDS = 6
 _DATELINE = re.compile(r"^\s*\([^)]{1,40}\)\s*[—–-]+\s*")  # `(CNN) — `

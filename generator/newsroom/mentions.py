@@ -21,7 +21,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from generator.model import Entry, Person, Topic
-from generator.quicksearch import QuickSearch
+from generator.newsroom.quicksearch import QuickSearch
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # One token per CJK character (those scripts put no spaces between names and the words
