@@ -22,7 +22,8 @@ import pytest
 
 from generator.engine.build import build_site
 from generator.errors import DigestError
-from generator.output.write import MANIFEST, recover_interrupted
+from generator.output.manifest import MANIFEST
+from generator.output.swap import recover_interrupted
 from tests.conftest import REPO, entry_text
 
 NO_SPACE = "— free some space; the site was left as it was"

@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from generator.engine.build import Builder, build_site
 from generator.errors import BuildFailed
-from generator.output.write import MANIFEST
+from generator.output.manifest import MANIFEST
 from tests.conftest import entry_text
 
 PEOPLE = ["Ada Lovelace", "Charles Babbage", "Grace Hopper", "Alan Turing"]

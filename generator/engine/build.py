@@ -29,14 +29,9 @@ from generator.engine import cache
 from generator.engine.progress import Progress
 from generator.errors import BuildFailed, DigestError
 from generator.model import Entry, Page, Person, Site, Topic
-from generator.output.write import (
-    Manifest,
-    WriteStats,
-    check_output_folder,
-    nearest_existing,
-    parse_manifest,
-    read_manifest,
-)
+from generator.output.folder import check_output_folder, nearest_existing
+from generator.output.manifest import Manifest, parse_manifest, read_manifest
+from generator.output.write import WriteStats
 from generator.source.load import ENTRY_SUFFIXES, Links, SourceFile, misplaced_folders, walk_files
 
 if TYPE_CHECKING:
@@ -920,7 +915,7 @@ def _manifest_hash(out: Path) -> str:
 
 
 def _manifest_bytes(out: Path) -> bytes | None:
-    from generator.output.write import MANIFEST
+    from generator.output.manifest import MANIFEST
 
     try:
         return (out / MANIFEST).read_bytes()

@@ -32,7 +32,8 @@ from markupsafe import Markup
 from generator.digests import hash_text
 from generator.engine.workers import die_with_parent
 from generator.errors import DigestError
-from generator.output.write import output_error, read_manifest
+from generator.output.folder import output_error
+from generator.output.manifest import read_manifest
 
 if TYPE_CHECKING:
     from generator.engine.build import BuildResult
