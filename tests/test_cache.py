@@ -105,7 +105,7 @@ def test_a_planted_compiled_template_does_not_run(tmp_path: Path) -> None:
     """Compiled templates are code (marshal), read back by the next process."""
     import jinja2
 
-    from generator.render.pages import theme_dir
+    from generator.render.templates import theme_dir
 
     root = tmp_path / "site-root"
     make_site(root, 5, "ONE")

@@ -186,7 +186,7 @@ CHANGES = ["edit", "add", "template", "full"]
 
 def change_site(root: Path, change: str) -> list[str]:
     """Make one kind of change to a site made by make_site; the build arguments it takes."""
-    from generator.render.pages import theme_dir
+    from generator.render.templates import theme_dir
 
     if change in ("edit", "full"):  # an entry edit is applied to the last build's snapshot
         path = root / "content/e0003.md"
@@ -422,7 +422,7 @@ def test_build_killed_while_moving_edits_in_is_finished_next_time(
 
 def slow_site(root: Path, entries: int = 500) -> None:
     """A site big enough for the worker pool, whose entry pages take a second each."""
-    from generator.render.pages import theme_dir
+    from generator.render.templates import theme_dir
 
     make_site(root, entries, "SLOW")
     theme = (theme_dir() / "entry.html").read_text()

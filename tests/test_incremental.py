@@ -172,7 +172,7 @@ class EditSequence(RuleBasedStateMachine):
         marker=st.sampled_from(["", "<!-- a -->", "<!-- b -->"]),
     )
     def edit_template(self, template, marker) -> None:
-        from generator.render.pages import theme_dir
+        from generator.render.templates import theme_dir
 
         target = self.root / "templates" / template
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -332,7 +332,7 @@ def test_registry_edit_renders_only_pages_showing_that_person(site: Path) -> Non
 
 
 def test_template_edit_renders_only_pages_using_it(site: Path) -> None:
-    from generator.render.pages import theme_dir
+    from generator.render.templates import theme_dir
 
     def override() -> None:
         (site / "templates").mkdir()

@@ -101,7 +101,7 @@ def test_a_templates_folder_linked_out_of_the_site_is_refused(root: Path, outsid
 
 
 def test_links_inside_the_site_and_into_the_theme_are_followed(root: Path) -> None:
-    from generator.render.pages import theme_dir
+    from generator.render.templates import theme_dir
 
     (root / "shared").mkdir()
     (root / "shared" / "note.txt").write_text("shared")

@@ -18,15 +18,8 @@ from generator.config import Config
 from generator.engine.build import Builder, build_site
 from generator.index.index import build_index
 from generator.model import Entry, Site
-from generator.newsroom.scan import (
-    Said,
-    Scan,
-    Scanner,
-    add_pictures,
-    co_mentions,
-    scan_notes,
-    unregistered_notes,
-)
+from generator.newsroom.scan import Said, Scan, Scanner, scan_notes, unregistered_notes
+from generator.render.pictures import add_pictures, co_mentions
 from generator.render.plan import plan_pages
 from generator.source.parse import parse_entry
 from generator.source.registry import parse_people, parse_topics

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from generator.engine.delta import Snapshot
     from generator.newsroom.scan import Scan, Scanner
     from generator.render.depend import TemplateInfo
-    from generator.render.pages import Plan
+    from generator.render.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -288,9 +288,10 @@ class Builder:
                 raise BuildFailed([*skipped, *failed.errors]) from None  # all of them at once
             skipped += entries_skipped
         from generator.engine.workers import render_pages
-        from generator.newsroom.scan import add_pictures, scan_notes
+        from generator.newsroom.scan import scan_notes
         from generator.output.write import open_output
-        from generator.render.pages import plan_site
+        from generator.render.pictures import add_pictures
+        from generator.render.plan import plan_site
 
         with _timed(timings, "render"):
             template_key = (key, tuple(sorted((f.rel, hashes[f.rel]) for f in inputs.templates)))
@@ -298,10 +299,10 @@ class Builder:
                 self._templates, self._templates_key = state.templates[1], template_key
             same = self._templates_key == template_key
             plan = plan_site(self.root, site, config, self._templates if same else None)
-            from generator.render.pages import set_site
+            from generator.render.templates import set_site
 
             if not same or self._env is None:
-                from generator.render.pages import make_environment
+                from generator.render.templates import make_environment
 
                 self._env = make_environment(self.root, config, self._compiled_templates())
             set_site(self._env, config, site)  # the menu lists the site's static pages
@@ -394,7 +395,7 @@ class Builder:
         disk, as the live preview would; None when they need the full build."""
         from generator.engine import resume
         from generator.engine.delta import NeedsFullBuild
-        from generator.render.pages import make_environment
+        from generator.render.templates import make_environment
 
         out = self._output_folder
         with _timed(timings, "snapshot"):
@@ -425,7 +426,7 @@ class Builder:
                 self._scanner_cache = (self._scans_key, stored.scanner)
             self._manifest = Manifest(parse_manifest(manifest))
             self._env = make_environment(self.root, config, self._compiled_templates())
-            from generator.render.pages import set_site
+            from generator.render.templates import set_site
 
             set_site(self._env, config, stored.snapshot.site)
         try:
@@ -487,8 +488,8 @@ class Builder:
         """Apply entry edits to the last build; None when they need a full build."""
         from generator.engine.delta import NeedsFullBuild, apply_edits, refingerprint
         from generator.engine.workers import render_all
-        from generator.newsroom.scan import add_pictures
         from generator.output.write import commit_edits
+        from generator.render.pictures import add_pictures
         from generator.source.parse import ParseOptions, parse_entry
 
         snap, state = self._snapshot, self._state
@@ -656,7 +657,7 @@ class Builder:
                 skipped.extend(failed.errors)
                 entries = kept
 
-    def _compiled_templates(self) -> Path | None:
+    def _compiled_templates(self) -> jinja2.BytecodeCache | None:
         """Where Jinja keeps compiled templates between processes; the folder is named by
         our code's version (Jinja's key covers the source, not our settings)."""
         if not self.use_cache:
@@ -669,12 +670,12 @@ class Builder:
                 folder.mkdir(parents=True)
             except OSError:
                 return None
-        return folder
+        return cache.template_cache(folder)
 
     # -- state ---------------------------------------------------------------
 
     def _key(self, config: Config, out: Path) -> str:
-        from generator.render.pages import theme_dir
+        from generator.render.templates import theme_dir
 
         parts = (
             cache.cache_key(), config.fingerprint(), f"drafts={self.drafts}",
@@ -928,7 +929,7 @@ def _scan_inputs(root: Path, config: Config) -> _Inputs:
 
     Links may lead anywhere inside the site, and a site template also into the theme;
     out of them only with `allow_outside_links` (see load.Links)."""
-    from generator.render.pages import THEME_STATIC, template_dirs, theme_dir
+    from generator.render.templates import THEME_STATIC, template_dirs, theme_dir
 
     problems: list[DigestError] = []
     links = Links.inside(root, anywhere=config.allow_outside_links)

@@ -372,7 +372,7 @@ def _set_related(snap: Snapshot, entry: Entry, found: list[Entry], change: Chang
 
 def refingerprint(snap: Snapshot, outputs: set[str]) -> None:
     """Fingerprint these pages again after their objects changed."""
-    from generator.render.pages import settings_fingerprint
+    from generator.render.depend import settings_fingerprint
 
     config_fp = settings_fingerprint(snap.config, snap.site)
     for output in outputs:

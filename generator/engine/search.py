@@ -17,7 +17,6 @@ the index was made from; when no HTML page changed, Pagefind is not run again.
 from __future__ import annotations
 
 import errno
-import html
 import logging
 import os
 import shutil
@@ -26,8 +25,6 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from markupsafe import Markup
 
 from generator.digests import hash_text
 from generator.engine.workers import die_with_parent
@@ -181,19 +178,3 @@ def _remove_tree(path: Path) -> None:
         path.unlink()
     elif path.exists():
         shutil.rmtree(path)
-
-
-def pagefind_filter(name: str, value: object) -> Markup:
-    """The `data-pagefind-filter` attribute value giving `name` the filter value `value`,
-    escaped so that the index holds it as HTML text.
-
-    Pagefind's search UI shows each filter value as HTML (a label's innerHTML), so a
-    person or topic named `<img src=x onerror=…>` would run as script for everyone who
-    searches. The index must hold the value HTML-escaped: the UI then shows the name
-    as written. Pagefind reads an attribute's value HTML-decoded twice (once as HTML,
-    once more itself), so the escaped value is escaped twice again here. Everything
-    else the default UI shows is safe as it stands: titles and headings as text, and
-    excerpts Pagefind escapes itself. tests/test_search.py proves it in Chromium.
-    """
-    shown = html.escape(str(value), quote=True)  # what the UI's innerHTML gets
-    return Markup(f"{name}:" + html.escape(html.escape(shown, quote=True), quote=True))

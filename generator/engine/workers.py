@@ -143,7 +143,7 @@ def render_pages(
     build when no template changed: its compiled templates are kept, which saves
     compiling them all again.
     """
-    from generator.render.pages import make_environment
+    from generator.render.templates import make_environment
 
     shared = {"env": env or make_environment(root, config), "root": root}
     errors: dict[str, DigestError] = {}

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from generator.config import Config
+from generator.dates import local_day
 from generator.errors import BuildFailed, DigestError, Notice
 from generator.index.permalinks import (
     PAGE_DEFAULT,
@@ -22,7 +23,7 @@ from generator.index.permalinks import (
     url_of,
 )
 from generator.model import Edition, Entry, Person, Redirect, Site, Topic
-from generator.newsroom.scan import Scan, apply_scan, local_day, mentioned_names, over_the_cap
+from generator.newsroom.scan import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.slug import slugify
 from generator.source.parse import ignored_key_notes
 

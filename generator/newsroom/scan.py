@@ -4,20 +4,15 @@
 and offsets, which the builder caches per entry and registry. Index then applies each scan
 once people have URLs (`apply_scan`): mentioned people and topics join the entry, the first
 mention of each person in the body links to their page, and quotes go to their speakers.
-Render gives the person and topic pages it is about to write their pictures
-(`add_pictures`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from generator.config import Config
 from generator.digests import hash_text
-from generator.model import MAX_NAMES, Entry, Page, Person, Topic
+from generator.model import MAX_NAMES, Entry, Person, Topic
 from generator.newsroom.mentions import (
     build_matcher,
     detect_entry,
@@ -28,9 +23,6 @@ from generator.newsroom.mentions import (
 )
 from generator.newsroom.proposals import propose_people
 from generator.newsroom.quotes import Quote, quotes_of_entry
-from generator.render.charts import count_by_period, timeline_svg
-
-OFTEN_WITH = 8  # how many co-mentioned people a person's page lists
 
 
 @dataclass(frozen=True)
@@ -220,40 +212,3 @@ def unregistered_notes(entries: Iterable[Entry], people: Iterable[Person]) -> li
 
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
-
-
-# --- pictures --------------------------------------------------------------------------
-
-
-def add_pictures(pages: Iterable[Page], config: Config) -> None:
-    """Give the first page of each person and topic about to be rendered its timeline,
-    and a person's page the people they appear with most."""
-    for page in pages:
-        pagination = page.context.get("pagination")
-        if page.kind not in ("person", "topic") or (pagination and pagination.number != 1):
-            continue
-        subject = page.context[page.kind]
-        timeline = count_by_period(local_day(e, config) for e in subject.entries)
-        page.context["timeline"] = timeline_svg(timeline, subject.name) if timeline else None
-        if page.kind == "person":
-            page.context["often_with"] = co_mentions(subject)
-
-
-def local_day(entry: Entry, config: Config) -> date:
-    """The entry's day in the site's zone, as its URL and edition have it."""
-    if entry.day is not None and entry.day_zone == config.timezone:
-        return entry.day
-    return entry.date.astimezone(config.tz).date()
-
-
-def co_mentions(person: Person, limit: int = OFTEN_WITH) -> list[tuple[Person, int]]:
-    """The people most often in the same entries as this one, most first, then by surname."""
-    counts: Counter[int] = Counter()
-    people: dict[int, Person] = {}
-    for entry in person.entries:
-        for other in entry.people:
-            if other is not person:
-                counts[id(other)] += 1
-                people[id(other)] = other
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], people[kv[0]].sort_key))
-    return [(people[key], n) for key, n in ranked[:limit]]

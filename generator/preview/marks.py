@@ -62,13 +62,13 @@ class Mark:
 
 def collect_marks(entries: Iterable[Entry], config: Config, now: float) -> dict[str, Mark]:
     """The drafts, and the entries dated after `now`, among `entries`, by page key."""
-    from generator.render.pages import _date_formatter
+    from generator.render.templates import date_formatter
 
     marks: dict[str, Mark] = {}
     formatted = None
     for entry in entries:
         if entry.draft or entry.order[0] > now:
-            formatted = formatted or _date_formatter(config.tz)
+            formatted = formatted or date_formatter(config.tz)
             when = f"{formatted(entry.date, 'long')} ({config.timezone})"
             marks[page_key(entry.url)] = Mark(entry.url, entry.draft, entry.order[0], when)
     return marks

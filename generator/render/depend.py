@@ -28,8 +28,18 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 
+from generator.config import Config
 from generator.digests import hash_text
-from generator.model import Edition, Entry, Page, Pagination, Person, Topic
+from generator.model import Edition, Entry, Page, Pagination, Person, Site, Topic
+from generator.render.templates import site_nav
+
+
+def settings_fingerprint(config: Config, site: Site) -> str:
+    """What every page is made from besides its own objects: the settings, and the menu."""
+    nav = site_nav(site)
+    if not nav:
+        return config.fingerprint()
+    return hash_text(config.fingerprint(), *(f"{title}\x1e{url}" for title, url in nav))
 
 
 @dataclass(frozen=True)

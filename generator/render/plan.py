@@ -10,18 +10,51 @@ and robots.txt (`feeds`), and the search page, which the Pagefind index that
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.config import Config
 from generator.index.index import people_counts, topic_counts
 from generator.model import Page, Pagination, Person, Site, Topic
 from generator.newsroom.related import related_entries
-from generator.render.feeds import feed_url, plan_feeds, plan_sitemap
+from generator.render.depend import Fingerprints, TemplateInfo, scan_templates, settings_fingerprint
+from generator.render.feeds import entry_ids, feed_url, plan_feeds, plan_sitemap
+from generator.render.templates import make_environment
 
 T = TypeVar("T")
 # A person's page lists the topics of their entries, a topic's page its people, most
 # frequent first: the first dozen say what matters, and a page of hundreds would not.
 SIDE_LIMIT = 12
+
+
+@dataclass
+class Plan:
+    """Every page of the site and the fingerprint of what each is made from."""
+
+    pages: list[Page]
+    fingerprints: dict[str, str]  # output -> fingerprint
+    templates: TemplateInfo
+    digests: Fingerprints | None = None  # kept by the live preview to fingerprint again
+    feed_ids: dict[int, str] = field(default_factory=dict)  # id(entry) -> the feeds' id
+
+
+def plan_site(
+    root: Path, site: Site, config: Config, templates: TemplateInfo | None = None
+) -> Plan:
+    """Plan every page and fingerprint it, so unchanged pages need not be rendered.
+
+    `templates` may be passed in when the caller knows no template changed.
+    """
+    ids = entry_ids(site.entries, config)
+    pages = plan_pages(site, config, ids)
+    names = {p.template for p in pages}
+    if templates is None or not names <= set(templates.closure):
+        templates = scan_templates(make_environment(root, config), names)
+    digests = Fingerprints(templates.length_in_lists())
+    config_fp = settings_fingerprint(config, site)
+    fingerprints = {p.output: digests.page(p, templates, config_fp) for p in pages}
+    return Plan(pages, fingerprints, templates, digests, ids)
 
 
 def plan_pages(site: Site, config: Config, ids: dict[int, str] | None = None) -> list[Page]:
