@@ -15,7 +15,8 @@ import pytest
 from generator.config import Config
 from generator.engine.build import build_site
 from generator.model import Entry
-from generator.render.feeds import entry_ids, lasting_id, original_slug
+from generator.render.feeds import entry_ids, lasting_id
+from generator.source.parse import original_slug
 from tests.conftest import REPO, WriteTree, entry_text
 from tests.test_quality import build_corpus, build_demo
 

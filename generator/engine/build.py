@@ -852,8 +852,8 @@ class Builder:
     def _read_registries(
         self, sources: list[SourceFile], hashes: dict[str, str], errors: list[DigestError]
     ) -> tuple[list[Person], list[Topic]]:
-        from generator.source.parse import decode
         from generator.source.registry import parse_people, parse_topics
+        from generator.source.text import decode
 
         found: dict[str, list] = {"people.yaml": [], "topics.yaml": []}
         self._registry_warnings = []

@@ -25,7 +25,7 @@ from generator.index.permalinks import (
 from generator.model import Edition, Entry, Person, Redirect, Site, Topic
 from generator.newsroom.scan import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.slug import slugify
-from generator.source.parse import ignored_key_notes
+from generator.source.fields import ignored_key_notes
 
 # Slugs a list page's own sub-paths use; an entry, person or topic may not take them.
 RESERVED_SLUGS = frozenset({"index", "page", "feed"})

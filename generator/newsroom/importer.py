@@ -23,8 +23,9 @@ from generator.newsroom.mentions import paragraphs
 from generator.newsroom.proposals import Proposal, propose_people
 from generator.newsroom.scan import Scanner
 from generator.slug import slugify
-from generator.source.parse import ParseOptions, decode, parse_entry
+from generator.source.parse import ParseOptions, parse_entry
 from generator.source.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
+from generator.source.text import decode
 
 SLUG_WORDS = 6
 _DATELINE = re.compile(r"^\s*\([^)]{1,40}\)\s*[—–-]+\s*")  # `(CNN) — `

@@ -21,17 +21,16 @@ file to the new one. Feeds and editions are named the same way by their path.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import PurePosixPath
 
 from generator.config import Config
 from generator.model import Entry, Page, Person, Site, Topic
 from generator.slug import slugify
+from generator.source.parse import original_slug
 
 FEED_NAME = "feed.xml"
 NO_ADDRESS = (
@@ -39,8 +38,6 @@ NO_ADDRESS = (
     'published at (e.g. `site_url = "https://example.org/"`), which the sitemap, '
     "canonical links and absolute links in feeds need"
 )
-# The same prefix parse strips from a file name before it becomes the slug.
-_DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]")
 # An empty feed still needs an `updated`; a fixed instant keeps its bytes stable.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -134,17 +131,6 @@ def entry_ids(entries: Iterable[Entry], config: Config) -> dict[int, str]:
             slug = slugify(str(PurePosixPath(entry.path).with_suffix(""))) or slug
         ids[id(entry)] = lasting_id(f"{day}:{slug}")
     return ids
-
-
-def original_slug(entry: Entry) -> str:
-    """The slug the entry's file name gives, whatever `slug:` says now."""
-    return _stem_slug(PurePosixPath(entry.path).stem) or entry.slug
-
-
-@lru_cache(maxsize=1 << 18)
-def _stem_slug(stem: str) -> str:
-    """Slugs of file names, kept: every build asks again for every entry."""
-    return slugify(_DATE_PREFIX.sub("", stem))
 
 
 def _entry_feed(
