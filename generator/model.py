@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, SupportsIndex
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # The most people (or topics) one entry may be listed under. Every person of an entry
 # lists it with all its people, so an entry naming n people costs n² on their pages:
@@ -90,8 +90,6 @@ def _linked_body(entry: Entry) -> Markup:
     body = Markup(zlib.decompress(stored).decode("utf-8")) if isinstance(stored, bytes) else stored
     if not entry.links:
         return body
-    from generator.newsroom.mentions import splice_links
-
     return Markup(splice_links(body, entry.links))
 
 
@@ -297,3 +295,15 @@ class Page:
     # Context keys whose person, topic or edition is shown by its own fields only: on
     # a page of a paginated list, the entries shown are the page's `entries`.
     shallow: frozenset[str] = frozenset()
+
+
+def splice_links(body: str, links: Iterable[tuple[int, int, str]]) -> str:
+    """Wrap each (start, end) span of the HTML in a link to its URL."""
+    body = str(body)  # slices of Markup are Markup objects, and slow to make
+    out: list[str] = []
+    pos = 0
+    for start, end, url in sorted(links):
+        out += [body[pos:start], f'<a href="{escape(url)}">', body[start:end], "</a>"]
+        pos = end
+    out.append(body[pos:])
+    return "".join(out)

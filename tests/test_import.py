@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.cli import main
+from generator.newsroom.bodies import html_text, paragraphs
 from generator.newsroom.importer import escape_markdown, import_articles
-from generator.newsroom.mentions import html_text, paragraphs
 from generator.source.markup import render_markdown, render_plain_text, smarten
 from generator.source.parse import parse_entry
 from tests.conftest import REPO, WriteTree

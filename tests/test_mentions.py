@@ -15,17 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.model import Entry, Person, Topic
+from generator.newsroom.bodies import first_mentions, html_text, link_first_mentions, paragraphs
 from generator.newsroom.mentions import (
     Detection,
     Matcher,
     build_matcher,
     detect,
     detect_entry,
-    first_mentions,
     fold,
-    html_text,
-    link_first_mentions,
-    paragraphs,
 )
 from generator.source.markup import render_plain_text
 from generator.source.parse import parse_entry
@@ -421,7 +418,7 @@ def test_a_roster_is_searched_in_one_pass_not_once_per_name(
 
 def test_first_mentions_read_the_body_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 13: the tags before each mention were read again from the start of the body."""
-    import generator.newsroom.mentions as mentions
+    import generator.newsroom.bodies as mentions
 
     class Counting:
         def __init__(self) -> None:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.newsroom.mentions import html_text
+from generator.newsroom.bodies import html_text
 from generator.newsroom.proposals import Proposal, proposals_yaml, propose_people
 from generator.source.parse import parse_entry
 from generator.source.registry import parse_people

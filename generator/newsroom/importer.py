@@ -19,7 +19,7 @@ import yaml
 from generator.config import load_config
 from generator.errors import BuildFailed, DigestError
 from generator.model import Entry, Person, Topic
-from generator.newsroom.mentions import paragraphs
+from generator.newsroom.bodies import paragraphs
 from generator.newsroom.proposals import Proposal, propose_people
 from generator.newsroom.scan import Scanner
 from generator.slug import slugify

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from generator.model import Entry, Person
-from generator.newsroom.mentions import Matcher, Mention, detect, paragraphs
+from generator.newsroom.bodies import paragraphs
+from generator.newsroom.mentions import Matcher, Mention, detect
 
 
 def _vocabulary(words: str) -> frozenset[str]:

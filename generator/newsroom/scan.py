@@ -13,14 +13,8 @@ from dataclasses import dataclass
 
 from generator.digests import hash_text
 from generator.model import MAX_NAMES, Entry, Person, Topic
-from generator.newsroom.mentions import (
-    build_matcher,
-    detect_entry,
-    first_mentions,
-    fold,
-    html_text,
-    surname_of,
-)
+from generator.newsroom.bodies import first_mentions, html_text
+from generator.newsroom.mentions import build_matcher, detect_entry, fold, surname_of
 from generator.newsroom.proposals import propose_people
 from generator.newsroom.quotes import Quote, quotes_of_entry
 
