@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, quote, unquote
 from generator.errors import UsageError
 
 if TYPE_CHECKING:
-    from generator.preview.serve import EventStream, LiveSite
+    from generator.preview.live import EventStream, LiveSite
 
 log = logging.getLogger(__name__)
 
