@@ -9,7 +9,8 @@ import pytest
 
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
-from generator.index.index import RESERVED_SLUGS, build_index, people_counts, topic_counts
+from generator.index.index import build_index, people_counts, topic_counts
+from generator.index.names import RESERVED_SLUGS
 from generator.model import Entry, Person, Site, Topic
 from generator.source.parse import parse_entry
 from generator.source.registry import parse_people, parse_topics

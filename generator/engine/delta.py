@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
 
-from generator.index.index import RESERVED_SLUGS, _key, placement, slug_keys
+from generator.index.index import placement
+from generator.index.names import RESERVED_SLUGS, name_key, slug_keys
 from generator.model import Edition, Entry, Page, Person, Site, Topic
 from generator.newsroom.scan import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.slug import slugify
@@ -173,19 +174,19 @@ def _resolve(snap: Snapshot, names: tuple[str, ...], kind: str, entry: Entry) ->
     """Names to the site's people or topics, as index resolves them; a name nobody has
     yet becomes a new one only where its slug is free."""
     items: list[Subject] = snap.site.people if kind == "person" else snap.site.topics  # type: ignore[assignment]
-    exact = {_key(i.name): i for i in items}
+    exact = {name_key(i.name): i for i in items}
     found: list[Subject] = []
     for name in names:
-        key = _key(name)
+        key = name_key(name)
         item = exact.get(key)
         if item is not None and not item.registered and name != item.name:
             raise NeedsFullBuild(entry.path)  # another spelling: index picks the name
         if item is None:
-            owners = [i for i in items if i.registered and key in map(_key, i.aliases)]
+            owners = [i for i in items if i.registered and key in map(name_key, i.aliases)]
             if len(owners) > 1:
                 raise NeedsFullBuild(entry.path)  # index reports the ambiguity
             item = owners[0] if owners else _new_subject(snap, name, kind, entry)
-            exact[_key(item.name)] = item
+            exact[name_key(item.name)] = item
         if item not in found:
             found.append(item)
     return found

@@ -161,9 +161,6 @@ def _depth(line: str, indent: int) -> int:
 
 # The Markdown dialects a site may be written in: Python-Markdown's own, and the
 # kramdown of Jekyll sites (see kramdown_lists).
-DIALECTS = ("default", "kramdown-compatible")
-
-
 def render_markdown(
     text: str, *, safe: bool = False, typography: bool = True, dialect: str = "default"
 ) -> Markup:
