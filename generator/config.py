@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.errors import DigestError
-from generator.index.permalinks import PermalinkError, check_pattern, known_placeholders
+from generator.permalinks import PermalinkError, check_pattern, known_placeholders
 from generator.xmltext import first_illegal
 
 CONFIG_NAME = "digest.toml"
@@ -89,12 +89,12 @@ def load_config(root: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
+        toml_line = _toml_error_line(str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise DigestError(
             f"cannot parse {CONFIG_NAME}: {reason}",
             path,
-            line,
+            toml_line,
             "check quotes around strings and `key = value` syntax",
         ) from exc
     return config_from_dict(data, path, text)

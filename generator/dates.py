@@ -89,4 +89,5 @@ def local_day(entry: Entry, config: Config) -> date:
     """The entry's day in the site's zone, as its URL and edition have it."""
     if entry.day is not None and entry.day_zone == config.timezone:
         return entry.day
+    assert entry.date is not None, "only a static page has no date, and no day"
     return entry.date.astimezone(config.tz).date()

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 
 from generator.engine import cache
-from generator.engine.build import ENTRIES_FILE, SCANS_FILE, STATE_FILE, build_site
+from generator.engine.build import build_site
 from generator.engine.resume import SNAPSHOT_FILE
+from generator.engine.sources import ENTRIES_FILE, SCANS_FILE
+from generator.engine.state import STATE_FILE
 from tests.conftest import REPO, entry_text, without_address_warning
-from tests.test_faults import make_site, tree
+from tests.helpers import make_site, tree
 
 DISCARDED = "note: discarded the build cache file"
 

@@ -22,30 +22,11 @@ import pytest
 
 from generator.engine.build import build_site
 from generator.errors import DigestError
-from generator.output.manifest import MANIFEST
 from generator.output.swap import recover_interrupted
 from tests.conftest import REPO, entry_text
+from tests.helpers import make_site, tree
 
 NO_SPACE = "— free some space; the site was left as it was"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
-    }
-
-
-def make_site(root: Path, entries: int, marker: str) -> None:
-    (root / "content").mkdir(parents=True, exist_ok=True)
-    paragraph = "Words about the talks and the tariffs, for a body of some length. " * 40
-    for i in range(entries):
-        text = entry_text(
-            f"{marker} entry {i}", f"2025-0{1 + i % 6}-{1 + i % 27:02d}",
-            people=f"[Person {i % 13}]", topics=f"[Topic {i % 5}]",
-        ).replace("Body text.", f"{marker}\n\n{paragraph}")  # fmt: skip
-        (root / "content" / f"e{i:04d}.md").write_text(text)
 
 
 def digest(*args: str) -> subprocess.Popen[bytes]:

@@ -17,7 +17,7 @@ from generator.newsroom.importer import escape_markdown, import_articles
 from generator.source.markup import render_markdown, render_plain_text, smarten
 from generator.source.parse import parse_entry
 from tests.conftest import REPO, WriteTree
-from tests.test_mentions import SEED, SEED_PEOPLE
+from tests.helpers import SEED, SEED_PEOPLE
 
 UTC = ZoneInfo("UTC")
 ARTICLE = """\

@@ -24,7 +24,7 @@ from generator.render.plan import plan_pages
 from generator.source.parse import parse_entry
 from generator.source.registry import parse_people, parse_topics
 from tests.conftest import WriteTree
-from tests.test_incremental import EditSequence
+from tests.helpers import EditSequence
 
 PEOPLE = """\
 - name: Donald Trump

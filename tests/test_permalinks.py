@@ -12,7 +12,7 @@ import pytest
 
 from generator.engine.build import build_site
 from generator.errors import BuildFailed
-from generator.index.permalinks import PermalinkError, check_pattern, fill, normalize, output_of
+from generator.permalinks import PermalinkError, check_pattern, fill, normalize, output_of
 from tests.conftest import WriteTree, entry_text
 
 WHEN = datetime(2015, 3, 4, 9, 5, 7, tzinfo=UTC)

@@ -10,7 +10,8 @@ from generator.newsroom.bodies import html_text
 from generator.newsroom.proposals import Proposal, proposals_yaml, propose_people
 from generator.source.parse import parse_entry
 from generator.source.registry import parse_people
-from tests.test_mentions import REPO, SEED, load_newsroom, person
+from tests.conftest import REPO
+from tests.helpers import SEED, load_newsroom, person
 
 
 def seed_text() -> str:

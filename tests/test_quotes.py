@@ -19,7 +19,8 @@ from generator.newsroom.quotes import (
 from generator.source.markup import render_markdown
 from generator.source.parse import parse_entry
 from generator.source.registry import parse_people
-from tests.test_mentions import REPO, SEED, Newsroom, load_newsroom, person
+from tests.conftest import REPO
+from tests.helpers import SEED, Newsroom, load_newsroom, person
 
 # Measured on tests/newsroom: 35 labelled attributed quotes, 31 attributed correctly, none
 # wrongly. The four misses: `The president told reporters` (no name), `he said` after a

@@ -18,7 +18,7 @@ from generator.engine.build import build_site
 from generator.model import Entry, Person, Topic
 from generator.newsroom.related import related_entries
 from tests.conftest import WriteTree, entry_text
-from tests.test_quality import build_demo
+from tests.helpers import build_demo
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

@@ -22,7 +22,7 @@ from watchdog.observers.polling import PollingObserver
 
 from generator.preview.serve import DevServer, serve_site
 from tests.conftest import WriteTree, entry_text
-from tests.test_watch import BrokenObserver
+from tests.helpers import BrokenObserver
 
 WAIT = 20.0  # generous: every wait ends as soon as what it waits for happens
 FIRST = "/2025/06/04/first/"

@@ -34,13 +34,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
+
+import jinja2
 
 from generator import __version__
 from generator.errors import DigestError
-
-if TYPE_CHECKING:
-    import jinja2
 
 Reader = Callable[[BinaryIO], Any]
 Writer = Callable[[Any, BinaryIO], None]
@@ -163,7 +162,8 @@ def load(path: Path, read: Reader | None = None) -> Any | None:
     try:
         with open(path, "rb") as handle:
             if handle.read(len(_MAGIC)) != _MAGIC:
-                return _discard(path, "it is not a cache file of digest")
+                _discard(path, "it is not a cache file of digest")
+                return None
             header, _, mac = handle.readline().decode("ascii", "replace").strip().partition(" ")
             if header != cache_key():
                 log.info("ignoring cache file %s of another version", path)
@@ -176,7 +176,8 @@ def load(path: Path, read: Reader | None = None) -> Any | None:
             while block := handle.read(1 << 20):
                 check.update(block)
             if not hmac.compare_digest(check.hexdigest().encode(), mac.encode()):
-                return _discard(path, _FOREIGN)
+                _discard(path, _FOREIGN)
+                return None
             handle.seek(start)
             with collector_paused():
                 return (read or _unpickle)(handle)
@@ -193,7 +194,8 @@ def load(path: Path, read: Reader | None = None) -> Any | None:
         TypeError,
         ValueError,
     ) as exc:  # ours and intact, yet unreadable: a bug to report, not a reason to stop
-        return _discard(path, f"it cannot be read ({exc})")
+        _discard(path, f"it cannot be read ({exc})")
+        return None
 
 
 _FOREIGN = "it was not written by digest on this machine, or it is damaged"
@@ -300,27 +302,21 @@ def _unpickle(handle: BinaryIO) -> Any:
 def template_cache(folder: Path) -> jinja2.BytecodeCache:
     """Jinja's compiled templates, kept in `folder` like every other cache file: signed,
     and checked before Jinja unmarshals them (a damaged one would crash the interpreter)."""
-    return _template_cache_class()(folder)
+    return _TemplateCache(folder)
 
 
-@functools.cache
-def _template_cache_class() -> type[jinja2.BytecodeCache]:
-    import jinja2
+class _TemplateCache(jinja2.BytecodeCache):
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
-    class TemplateCache(jinja2.BytecodeCache):
-        def __init__(self, folder: Path) -> None:
-            self.folder = folder
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = load(self.folder / f"{bucket.key}.cache", _read_bytes)
+        if isinstance(code, bytes):
+            bucket.bytecode_from_string(code)
 
-        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            code = load(self.folder / f"{bucket.key}.cache", _read_bytes)
-            if isinstance(code, bytes):
-                bucket.bytecode_from_string(code)
-
-        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            path = self.folder / f"{bucket.key}.cache"
-            save(path, bucket.bytecode_to_string(), _write_bytes, quiet=True)
-
-    return TemplateCache
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self.folder / f"{bucket.key}.cache"
+        save(path, bucket.bytecode_to_string(), _write_bytes, quiet=True)
 
 
 def _read_bytes(handle: BinaryIO) -> bytes:
@@ -403,6 +399,7 @@ def _lock(folder: Path, wait: float | None) -> int | None:
             os.close(fd)
             raise
         os.close(fd)
+    raise AssertionError("unreachable: the attempts never end")
 
 
 class _NoLocks(Exception):

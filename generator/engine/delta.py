@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING
 from generator.index.index import placement
 from generator.index.names import RESERVED_SLUGS, name_key, slug_keys
 from generator.model import Edition, Entry, Page, Person, Site, Topic
+from generator.newsroom.related import PERSON_WEIGHT, RELATED_LIMIT, TOPIC_WEIGHT, related_entries
 from generator.newsroom.scan import Scan, apply_scan, mentioned_names, over_the_cap
+from generator.render.depend import settings_fingerprint
+from generator.render.feeds import FEED_NAME, latest_change, plan_sitemap, site_feeds, subject_feed
+from generator.render.plan import subject_pages
 from generator.slug import slugify
 
 if TYPE_CHECKING:
@@ -125,9 +129,11 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
     people_names, topic_names = mentioned_names(new, scan)
     people = _resolve(snap, people_names, "person", new)
     topics = _resolve(snap, topic_names, "topic", new)
-    if any(s.spellings for s in [*old.people, *old.topics, *people, *topics]):
+    before_subjects: list[Subject] = [*old.people, *old.topics]
+    after_subjects: list[Subject] = [*people, *topics]
+    if any(s.spellings for s in [*before_subjects, *after_subjects]):
         raise NeedsFullBuild(new.path)  # one named in several spellings may be renamed
-    gone = [s for s in [*old.people, *old.topics] if s not in people and s not in topics]
+    gone = [s for s in before_subjects if s not in after_subjects]
     for subject in gone:
         if len(subject.entries) == 1 and not subject.registered:
             _drop_subject(snap, subject)
@@ -138,7 +144,6 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
     updated = old.updated != new.updated
     # Where each subject it joins or leaves stood in the sitemap (its newest date):
     # a scan of the subject's entries, so only for those.
-    before_subjects, after_subjects = [*old.people, *old.topics], [*people, *topics]
     edges = _latest_of(
         [s for s in before_subjects if s not in after_subjects]
         + [s for s in after_subjects if s not in before_subjects]
@@ -165,8 +170,6 @@ def _apply(snap: Snapshot, new: Entry, scan: Scan, drafts: bool, cutoff: float) 
 
 def _latest_of(subjects: list[Subject]) -> dict[int, object]:
     """Each subject's newest date, and whether it is still listed (the sitemap's view)."""
-    from generator.render.feeds import latest_change
-
     return {id(s): (latest_change(s.entries), s.url) for s in subjects}
 
 
@@ -250,9 +253,6 @@ def _retitle(snap: Snapshot, entry: Entry) -> None:
 
 def _replan_subject(snap: Snapshot, subject: Subject, change: Change) -> None:
     """A subject's pages and feed again: pagination, counts and feed dates follow entries."""
-    from generator.render.feeds import subject_feed
-    from generator.render.plan import subject_pages
-
     alive = subject in (snap.site.people if isinstance(subject, Person) else snap.site.topics)
     pages = [
         *subject_pages(subject, snap.config),
@@ -264,8 +264,6 @@ def _replan_subject(snap: Snapshot, subject: Subject, change: Change) -> None:
 
 def _subject_outputs(snap: Snapshot, subject: Subject) -> list[str]:
     """The outputs a subject has now: its pages (as many as its first says) and its feed."""
-    from generator.render.feeds import FEED_NAME
-
     first = snap.pages.get(subject.output)
     if first is None:
         return []  # new
@@ -277,8 +275,6 @@ def _subject_outputs(snap: Snapshot, subject: Subject) -> list[str]:
 
 def _site_pages(snap: Snapshot) -> list[Page]:
     """Pages built from values derived from all entries: site feeds and the sitemap."""
-    from generator.render.feeds import plan_sitemap, site_feeds
-
     pages = [*site_feeds(snap.site, snap.feed_ids, snap.config)]
     return pages + plan_sitemap(snap.site, snap.config)
 
@@ -306,8 +302,6 @@ def _replan(
 
 def _update_related(snap: Snapshot, entries: list[Entry], change: Change) -> None:
     """Related entries again for the entries that share a person or topic with an edit."""
-    from generator.newsroom.related import related_entries
-
     wanted = {id(e) for e in entries}
     ranks = [i for i, e in enumerate(snap.site.entries) if id(e) in wanted]
     for rank, found in zip(ranks, related_entries(snap.site.entries, only=ranks), strict=True):
@@ -323,8 +317,6 @@ def _update_related_of_one(
 ) -> None:
     """After one entry's people or topics changed, only its own score in the others'
     rankings moved: most of them keep their list, and a few take it in or move it up."""
-    from generator.newsroom.related import RELATED_LIMIT, related_entries
-
     rank = snap.site.entries.index(entry)
     _set_related(snap, entry, related_entries(snap.site.entries, only=[rank])[0], change)
     after = _ids(entry)
@@ -357,8 +349,6 @@ def _ids(entry: Entry) -> tuple[set[int], set[int]]:
 
 
 def _score(mine: tuple[set[int], set[int]], theirs: tuple[set[int], set[int]]) -> int:
-    from generator.newsroom.related import PERSON_WEIGHT, TOPIC_WEIGHT
-
     return PERSON_WEIGHT * len(mine[0] & theirs[0]) + TOPIC_WEIGHT * len(mine[1] & theirs[1])
 
 
@@ -373,8 +363,6 @@ def _set_related(snap: Snapshot, entry: Entry, found: list[Entry], change: Chang
 
 def refingerprint(snap: Snapshot, outputs: set[str]) -> None:
     """Fingerprint these pages again after their objects changed."""
-    from generator.render.depend import settings_fingerprint
-
     config_fp = settings_fingerprint(snap.config, snap.site)
     for output in outputs:
         snap.fingerprints[output] = snap.digests.page(snap.pages[output], snap.templates, config_fp)

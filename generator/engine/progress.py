@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from time import monotonic
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from generator.engine.build import BuildResult
+    from generator.engine.result import BuildResult
 
 INTERVAL = 0.1  # seconds between redraws: often enough to look alive, cheap enough to ignore
 CLEAR_LINE = "\r\x1b[K"  # back to column 0, erase to the end of the line
@@ -115,6 +117,23 @@ class Progress:
             self._shown = False
 
 
+class Timings(dict[str, float]):
+    """Seconds per stage; the progress reporter hears of each stage as it starts."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        super().__init__()
+        self.progress = progress or Progress()
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        self.progress.stage(stage)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[stage] = self.get(stage, 0.0) + time.perf_counter() - start
+
+
 @contextmanager
 def terminal_progress(stream: TextIO) -> Iterator[Progress]:
     """A reporter on `stream` for one command: log messages and the end clear its line.
@@ -201,10 +220,9 @@ def stats_table(result: BuildResult) -> str:
 def peak_memory() -> tuple[int | None, int | None]:
     """Peak resident memory in bytes of this process and of its largest waited-for child."""
     try:
-        import resource
-    except ImportError:  # not on Windows
+        import resource  # here: it is not on Windows
+    except ImportError:
         return None, None
-    import sys
 
     scale = 1 if sys.platform == "darwin" else 1024  # macOS says bytes, Linux KiB
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale

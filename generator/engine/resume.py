@@ -20,14 +20,14 @@ import secrets
 from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from generator.engine import cache as build_cache
+from generator.engine import delta
+from generator.engine.delta import Snapshot, refingerprint, uses_map
 from generator.model import Edition, Entry, Person, Topic
-
-if TYPE_CHECKING:
-    from generator.engine.delta import Snapshot
-    from generator.newsroom.scan import Scan, Scanner
+from generator.newsroom.scan import Scan, Scanner
+from generator.render.depend import Fingerprints
 
 SNAPSHOT_FILE = "snapshot.pickle"
 # Edits applied since the snapshot was written are replayed when it is read; past this
@@ -57,15 +57,14 @@ def save(
     scanner: Scanner | None = None,
 ) -> str:
     """Write the snapshot; return the token the state must hold for it to be used."""
-    from generator.engine.delta import uses_map
-    from generator.render.depend import Fingerprints
-
     token = secrets.token_hex(8)
     site = snap.site
-    objects = {
-        id(o): o for o in [*site.entries, *site.pages, *site.people, *site.topics, *site.editions]
+    entries = {id(e): e for e in [*site.entries, *site.pages]}
+    objects: dict[int, object] = {
+        **entries,
+        **{id(o): o for o in [*site.subjects(), *site.editions]},
     }
-    feed_ids = [(objects[key], value) for key, value in snap.feed_ids.items() if key in objects]
+    feed_ids = [(entries[key], value) for key, value in snap.feed_ids.items() if key in entries]
     uses = uses_map(snap)
     # Which pages show what is a walk of every page: kept, unless it names an object
     # the site's lists do not hold (then the reader walks the pages itself).
@@ -98,10 +97,8 @@ def replay(
 ) -> None:
     """Apply the edits made since the snapshot was written (they are on disk already);
     raise delta.NeedsFullBuild when they no longer apply."""
-    from generator.engine.delta import apply_edits, refingerprint
-
     if journal:
-        change = apply_edits(snap, list(journal.values()), drafts=drafts, cutoff=cutoff)
+        change = delta.apply_edits(snap, list(journal.values()), drafts=drafts, cutoff=cutoff)
         refingerprint(snap, change.recheck)
 
 
@@ -150,12 +147,12 @@ class _Refill:
         self.obj = obj
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _same, (self.obj,), self.obj.__getstate__()  # type: ignore[attr-defined]
+        return _same, (self.obj,), self.obj.__getstate__()
 
 
 def _same(obj: object) -> object:
     return obj
 
 
-def _shell(cls: type) -> object:
-    return cls.__new__(cls)
+def _shell(cls: type[object]) -> object:
+    return object.__new__(cls)  # what `cls.__new__` is for these dataclasses

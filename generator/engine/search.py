@@ -21,19 +21,18 @@ import logging
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from generator.config import Config
 from generator.digests import hash_text
+from generator.engine.progress import Timings
 from generator.engine.workers import die_with_parent
 from generator.errors import DigestError
 from generator.output.folder import output_error
 from generator.output.manifest import read_manifest
-
-if TYPE_CHECKING:
-    from generator.engine.build import BuildResult
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ TIMEOUT = 600
 _NO_SPACE = "No space left on device"  # in Pagefind's message (Rust's io::Error)
 
 
-def index_site(out: Path, result: BuildResult | None = None) -> bool:
+def index_site(out: Path) -> bool:
     """Bring `out/pagefind/` up to date with the live site's pages (whose bytes are not
     changing: this swaps in the index alone); False when it already was."""
     binary = find_pagefind()
@@ -63,6 +62,57 @@ def index_site(out: Path, result: BuildResult | None = None) -> bool:
         raise
     log.info("search index written to %s", index)
     return True
+
+
+class SearchStep:
+    """Index the new site where it waits, before it is swapped in: the pages and their
+    index go live together or not at all (`index_stage`). It is the commit's last step
+    (write.BeforeSwap); its time counts as search, not as the write that ran it."""
+
+    def __init__(self, out: Path, timings: Timings) -> None:
+        self.out, self.timings = out, timings
+        self.ran = False
+        self.seconds = 0.0
+
+    @classmethod
+    def of(
+        cls, wanted: bool | None, config: Config, out: Path, timings: Timings
+    ) -> SearchStep | None:
+        """The step when the site has a search index (`wanted`, else as digest.toml says)."""
+        return cls(out, timings) if _wanted(wanted, config) else None
+
+    def __call__(self, stage: Path, hashes: Mapping[str, str]) -> None:
+        self.ran = True
+        start = time.perf_counter()
+        try:
+            with self.timings.timed("search"):
+                index_stage(stage, self.out, hashes)
+        finally:
+            self.seconds = time.perf_counter() - start
+
+    def apart(self, timings: Timings) -> None:
+        """Count the index's time as search, not as the write that ran it (once)."""
+        if self.seconds and "write" in timings:
+            timings["write"] -= self.seconds
+            self.seconds = 0.0
+
+
+def index_live_site(
+    wanted: bool | None, config: Config, out: Path, timings: Timings, step: SearchStep | None = None
+) -> None:
+    """Bring the live site's index up to date, when asked to and the commit did not
+    (nothing changed, so nothing was swapped in); it skips itself when current."""
+    if step is not None:
+        step.apart(timings)
+        if step.ran:
+            return
+    if _wanted(wanted, config):
+        with timings.timed("search"):
+            index_site(out)
+
+
+def _wanted(wanted: bool | None, config: Config) -> bool:
+    return config.search if wanted is None else wanted
 
 
 def index_stage(stage: Path, out: Path, hashes: Mapping[str, str]) -> bool:
@@ -126,7 +176,7 @@ def _run(binary: Path, site: Path, out: Path, stamp: str, kept: str) -> Path:
 def find_pagefind() -> Path:
     """The Pagefind binary: the one the `pagefind[bin]` package ships, else one on PATH."""
     try:
-        from pagefind_bin import get_executable  # type: ignore[import-not-found]
+        from pagefind_bin import get_executable  # here: an optional dependency
 
         return Path(get_executable())
     except (ImportError, OSError):

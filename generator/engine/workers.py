@@ -17,15 +17,19 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.config import Config
+from generator.digests import hash_bytes
 from generator.errors import BuildFailed, DigestError
 from generator.model import Entry, Page, shelve_bodies
+from generator.render.pages import render_page
+from generator.render.templates import make_environment
 from generator.source.load import SourceFile
+from generator.source.parse import ParseOptions, parse_entry
 
 if TYPE_CHECKING:
     import jinja2
@@ -61,8 +65,6 @@ def parse_all(
     With a scanner, each new entry the site will show is scanned in the same worker while
     it is at hand; the scans come back by entry path.
     """
-    from generator.source.parse import ParseOptions
-
     shared = {"tz": config.tz, "safe": config.safe_mode, "scanner": scanner, "drafts": drafts}
     shared["options"] = ParseOptions.of(config)
     entries: list[Entry] = []
@@ -79,8 +81,6 @@ def parse_all(
 
 
 def _parse_chunk(span: range) -> tuple[list[Entry], list[DigestError], dict[str, Scan]]:
-    from generator.source.parse import parse_entry
-
     entries: list[Entry] = []
     errors: list[DigestError] = []
     scans: dict[str, Scan] = {}
@@ -136,15 +136,13 @@ def render_pages(
     env: jinja2.Environment | None = None,
     *,
     on_chunk: Callable[[int], None] | None = None,
-) -> Iterator[list[Rendered]]:
+) -> Generator[list[Rendered], None, None]:
     """Render pages, yielding each chunk as it is done; then raise BuildFailed if any failed.
 
     A broken template is reported once, not once per page. Pass the `env` of an earlier
     build when no template changed: its compiled templates are kept, which saves
     compiling them all again.
     """
-    from generator.render.templates import make_environment
-
     shared = {"env": env or make_environment(root, config), "root": root}
     errors: dict[str, DigestError] = {}
     chunks = _imap(
@@ -177,9 +175,6 @@ def _weight(page: Page) -> int:
 
 
 def _render_chunk(span: range) -> tuple[list[Rendered], list[DigestError]]:
-    from generator.digests import hash_bytes
-    from generator.render.pages import render_page
-
     files: list[Rendered] = []
     errors: list[DigestError] = []
     for i in span:

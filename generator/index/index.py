@@ -11,7 +11,9 @@ from generator.config import Config
 from generator.dates import local_day
 from generator.errors import BuildFailed, DigestError
 from generator.index.names import RESERVED_SLUGS, Names, assign_slugs
-from generator.index.permalinks import (
+from generator.model import Edition, Entry, Person, Redirect, Site, Topic
+from generator.newsroom.scan import Scan, apply_scan, mentioned_names, over_the_cap
+from generator.permalinks import (
     PAGE_DEFAULT,
     PermalinkError,
     fill,
@@ -20,8 +22,6 @@ from generator.index.permalinks import (
     reserved,
     url_of,
 )
-from generator.model import Edition, Entry, Person, Redirect, Site, Topic
-from generator.newsroom.scan import Scan, apply_scan, mentioned_names, over_the_cap
 from generator.source.fields import ignored_key_notes
 
 
@@ -59,8 +59,8 @@ def build_index(
     )
     pages = sorted((e for e in shown if e.static), key=lambda e: e.path)
     shown = [e for e in shown if not e.static]
-    people_by_name = Names(people, "person")
-    topics_by_name = Names(topics, "topic", merge_by_slug=True)
+    people_by_name = Names(people, Person)
+    topics_by_name = Names(topics, Topic, merge_by_slug=True)
     for page in pages:
         _place_entry(page, config, errors)
     for entry in shown:
@@ -86,7 +86,7 @@ def build_index(
     warnings += ignored_key_notes(entries, config.topics_from)
     return Site(
         next_release=later[0].order[0] if later else None,
-        held_back=[(e.path, e.date) for e in later],
+        held_back=[(e.path, e.date) for e in later if e.date is not None],
         drafts_left_out=0 if drafts else sum(e.draft for e in entries),
         entries=shown,
         people=sorted(all_people, key=lambda p: p.sort_key),

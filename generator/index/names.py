@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from generator.config import Config
 from generator.errors import DigestError, Notice
@@ -19,7 +19,7 @@ RESERVED_SLUGS = frozenset({"index", "page", "feed"})
 Named = TypeVar("Named", Person, Topic)
 
 
-class Names:
+class Names(Generic[Named]):
     """Look names up through aliases; a name nobody registered becomes a new person or topic.
 
     With `merge_by_slug` (topics), a new name that slugifies like a known one is that
@@ -28,8 +28,10 @@ class Names:
     for an accent.
     """
 
-    def __init__(self, registered: list[Named], kind: str, merge_by_slug: bool = False) -> None:
-        self.kind = kind
+    def __init__(
+        self, registered: list[Named], kind: type[Named], merge_by_slug: bool = False
+    ) -> None:
+        self.kind: type[Named] = kind  # Person or Topic: what a name nobody registered becomes
         self.items: list[Named] = []
         self.exact: dict[str, Named] = {}
         self.aliases: dict[str, list[Named]] = {}
@@ -45,8 +47,10 @@ class Names:
                 owners = self.aliases.setdefault(name_key(alias), [])
                 if item not in owners:
                     owners.append(item)
-            for slug in slug_keys(item) if self.by_slug is not None else ():
-                owners = self.by_slug.setdefault(slug, [])  # type: ignore[union-attr]
+            if self.by_slug is None:
+                continue
+            for slug in slug_keys(item):
+                owners = self.by_slug.setdefault(slug, [])
                 if item not in owners:
                     owners.append(item)
 
@@ -91,14 +95,13 @@ class Names:
                 self.spellings[id(item)].add(name)
             self.exact[k] = item
             return item
-        kind = Person if self.kind == "person" else Topic
-        item: Named = kind(name=name, path=entry.path, line=entry.line_of(key))  # type: ignore[assignment]
-        self.exact[k] = item
-        self.items.append(item)
-        self.spellings[id(item)] = {name}
+        new = self.kind(name=name, path=entry.path, line=entry.line_of(key))
+        self.exact[k] = new
+        self.items.append(new)
+        self.spellings[id(new)] = {name}
         if self.by_slug is not None and slug and not alike:
-            self.by_slug[slug] = [item]
-        return item
+            self.by_slug[slug] = [new]
+        return new
 
     def all(self) -> list[Named]:
         """Every item; a new one named in several spellings takes the best of them, so
@@ -128,7 +131,7 @@ def slug_keys(item: Person | Topic) -> set[str]:
 
 def _fresh(item: Named) -> Named:
     if isinstance(item, Person):
-        return replace(item, entries=[], quotes=[])  # type: ignore[return-value]
+        return replace(item, entries=[], quotes=[])
     return replace(item, entries=[])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +136,7 @@ def _sources(paths: list[Path], errors: list[DigestError]) -> list[str]:
 
 def _free_name(folder: Path, entry: Entry, taken: set[Path]) -> Path:
     """`2025-06-04-some-words.md`, or `-2`, `-3`… when that name is in use."""
-    day = entry.day or entry.date.date()
+    day = _day(entry)
     words = slugify(" ".join(_DATELINE.sub("", entry.title).split()[:SLUG_WORDS])) or "article"
     base = f"{day:%Y-%m-%d}-{words}"
     target, n = folder / f"{base}.md", 2
@@ -145,12 +146,18 @@ def _free_name(folder: Path, entry: Entry, taken: set[Path]) -> Path:
     return target
 
 
+def _day(entry: Entry) -> date:
+    """A raw article's day: its first line always gives a date."""
+    assert entry.date is not None, f"{entry.path}: a raw article without a date"
+    return entry.day or entry.date.date()
+
+
 def entry_markdown(entry: Entry, people: tuple[str, ...], topics: tuple[str, ...]) -> str:
     """The entry as Markdown: YAML front matter, then each paragraph escaped to stay text."""
     texts = paragraphs(entry.body)
     front: dict[str, Any] = {
         "title": entry.title,
-        "date": entry.day or entry.date.date(),
+        "date": _day(entry),
         "authors": list(entry.authors),
         "source": entry.source,
         "people": list(people),

@@ -108,7 +108,7 @@ def extract_quotes(texts: Sequence[str], matcher: Matcher) -> list[Quote]:
 
 def _quote_spans(text: str) -> list[tuple[int, int, int, int]]:
     """Pair opening and closing marks; an unclosed quote runs on into the next paragraph."""
-    spans = []
+    spans: list[tuple[int, int, int, int]] = []
     pos = 0
     while True:
         opening = min((i for i in (text.find(o, pos) for o in _PAIRS) if i >= 0), default=-1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from generator.model import Entry
+from generator.model import Entry, Subject
 
 PERSON_WEIGHT = 2
 TOPIC_WEIGHT = 1
@@ -28,7 +28,8 @@ def related_entries(
     rank = {id(e): i for i, e in enumerate(entries)}
     members: dict[int, int] = {}  # id(person or topic) -> bit set of its entries' ranks
     for i in wanted:
-        for item in (*entries[i].people, *entries[i].topics):
+        subjects: list[Subject] = [*entries[i].people, *entries[i].topics]
+        for item in subjects:
             if id(item) not in members:
                 members[id(item)] = _bits(rank[id(e)] for e in item.entries if id(e) in rank)
     related = []

@@ -59,9 +59,9 @@ class Scanner:
             ("not_topics", entry.not_topics, self._topics),
         ):
             for name in names:
-                found = lookup.every(name)
-                excluded += found
-                unknown += [] if found else [(key, name)]
+                meant = lookup.every(name)
+                excluded += meant
+                unknown += [] if meant else [(key, name)]
         found = detect_entry(entry, self.matcher, named=named, excluded=excluded)
         links = first_mentions(str(entry.body), found)
         quotes = quotes_of_entry(entry, self.matcher)
@@ -172,7 +172,7 @@ Note = tuple[str, int | None, str]  # path, line, message: what `digest check` l
 def scan_notes(entries: Iterable[Entry], scans: Mapping[str, Scan]) -> list[Note]:
     """A note for each shared alias an entry uses that nothing settles, and for each
     `not_people:` or `not_topics:` name that names nobody."""
-    notes = []
+    notes: list[Note] = []
     for entry in sorted(entries, key=lambda e: e.path):
         scan = scans.get(entry.path) or Scan()
         for alias, candidates in scan.ambiguous:
@@ -194,7 +194,7 @@ def unregistered_notes(entries: Iterable[Entry], people: Iterable[Person]) -> li
     ordered = sorted(entries, key=lambda e: e.order)
     texts = [f"{e.title}\n\n{html_text(e.body)}" for e in ordered]
     listed = {fold(p.name) for p in people}
-    notes = []
+    notes: list[Note] = []
     for proposal in propose_people(texts, [p for p in people if p.registered], min_count=2):
         if fold(proposal.name) not in listed:
             where = ordered[proposal.first].path

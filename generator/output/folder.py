@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from generator.errors import DigestError, display_path
-from generator.model import Entry, Site
+from generator.model import Entry, Site, Subject
 from generator.output.manifest import MANIFEST
 
 
@@ -100,7 +100,8 @@ def names_too_long(site: Site, out: Path) -> list[DigestError]:
     except (OSError, ValueError):
         limit = 255
     errors = []
-    for item in [*site.entries, *site.people, *site.topics]:
+    items: list[Entry | Subject] = [*site.entries, *site.subjects()]
+    for item in items:
         if len(item.output.encode()) <= limit:  # no part can be longer than the whole
             continue
         longest = max(item.output.split("/"), key=lambda part: len(os.fsencode(part)))

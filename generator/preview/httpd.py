@@ -179,8 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "digest-serve"
 
     def setup(self) -> None:
-        self.timeout = self.server.request_timeout  # an idle client cannot hold a thread
         super().setup()
+        # An idle client cannot hold a thread (the class's `timeout` is one for all servers).
+        self.connection.settimeout(self.server.request_timeout)
         # Headers and body go out as two writes; without this, Nagle's algorithm and the
         # client's delayed ACK hold the body back ~40 ms on a kept-alive connection.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -192,8 +193,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch(head=True)
 
     def _dispatch(self, *, head: bool) -> None:
-        hosts = self.headers.get_all("Host") or [None]
-        if len(hosts) > 1 or not host_allowed(hosts[0], self.server.bound_host):
+        hosts = self.headers.get_all("Host") or []
+        host = hosts[0] if hosts else None
+        if len(hosts) > 1 or not host_allowed(host, self.server.bound_host):
             self.close_connection = True
             refusal = (
                 b"digest serve answers only requests to localhost, an IP address or the "

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from generator.preview.httpd import page_key
+from generator.render.templates import date_formatter
 
 if TYPE_CHECKING:
     from generator.config import Config
@@ -62,8 +63,6 @@ class Mark:
 
 def collect_marks(entries: Iterable[Entry], config: Config, now: float) -> dict[str, Mark]:
     """The drafts, and the entries dated after `now`, among `entries`, by page key."""
-    from generator.render.templates import date_formatter
-
     marks: dict[str, Mark] = {}
     formatted = None
     for entry in entries:

@@ -285,7 +285,11 @@ def _stop_on_sigterm(stop: threading.Event) -> Callable[[], None]:
         raise KeyboardInterrupt  # what Ctrl-C raises: it ends the first build too
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def preview_folder(root: Path, output: Path | None) -> Path:

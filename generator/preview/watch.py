@@ -32,6 +32,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from generator.config import CONFIG_NAME
@@ -144,7 +145,7 @@ class Watcher:
         self,
         root: Path,
         inbox: ChangeInbox,
-        observer_classes: tuple[type[Any], ...] = (Observer, PollingObserver),
+        observer_classes: tuple[Callable[[], BaseObserver], ...] = (Observer, PollingObserver),
     ) -> None:
         self.root = root
         self.handler = ChangeHandler(inbox)
@@ -166,7 +167,7 @@ class Watcher:
                 log.debug("native file watching failed", exc_info=True)
         self._start_with(last)
 
-    def _start_with(self, observer_class: type[Any]) -> None:
+    def _start_with(self, observer_class: Callable[[], BaseObserver]) -> None:
         self.observer = observer_class()
         self.observer.daemon = True
         self._schedule(self.root, recursive=False)  # digest.toml, and folders appearing

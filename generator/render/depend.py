@@ -208,7 +208,8 @@ class Fingerprints:
         key = id(entry)
         if key not in self._marks:
             people = "|".join(f"{p.name}\x1e{p.url}" for p in entry.people)
-            self._marks[key] = f"{entry.date.isoformat()}\x1d{people}"
+            day = entry.date.isoformat() if entry.date is not None else ""
+            self._marks[key] = f"{day}\x1d{people}"
         return self._marks[key]
 
     def value(self, value: Any, bodies: bool, top: bool = False) -> str:

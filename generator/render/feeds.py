@@ -46,7 +46,7 @@ def plan_feeds(site: Site, config: Config, ids: dict[int, str] | None = None) ->
     """The site's feeds: everything, each person, each topic, and the editions."""
     ids = entry_ids(site.entries, config) if ids is None else ids
     pages = site_feeds(site, ids, config)
-    for item in [*site.people, *site.topics]:
+    for item in site.subjects():
         pages.append(subject_feed(item, ids, config))
     return pages
 
@@ -120,10 +120,7 @@ def entry_ids(entries: Iterable[Entry], config: Config) -> dict[int, str]:
     Two entries dated alike whose file names give one slug (`a.md` and `a.txt`, or files
     in two folders) fall back to the whole path, so ids stay unique.
     """
-    keyed = [
-        (entry, entry.date.date().isoformat(), entry.file_slug or original_slug(entry))
-        for entry in entries
-    ]
+    keyed = [(entry, _day(entry), entry.file_slug or original_slug(entry)) for entry in entries]
     counts = Counter((day, slug) for _, day, slug in keyed)
     ids = {}
     for entry, day, slug in keyed:
@@ -199,4 +196,10 @@ def _feed_id(url: str, config: Config) -> str:
 
 def latest_change(entries: Iterable[Entry]) -> datetime | None:
     """When the newest change among these entries was made (`updated:` or the date)."""
-    return max((e.updated or e.date for e in entries), default=None)
+    return max((d for e in entries if (d := e.updated or e.date) is not None), default=None)
+
+
+def _day(entry: Entry) -> str:
+    """The day of a dated entry as written, for its id (feeds list no static page)."""
+    assert entry.date is not None, f"{entry.path}: a feed entry without a date"
+    return entry.date.date().isoformat()

@@ -77,7 +77,7 @@ def plan_pages(site: Site, config: Config, ids: dict[int, str] | None = None) ->
     pages.extend(plan_static_pages(site))
     pages.extend(plan_redirects(site, config))
     pages.extend(plan_editions(site))
-    for item in [*site.people, *site.topics]:
+    for item in site.subjects():
         pages.extend(subject_pages(item, config))
     pages.extend(plan_feeds(site, config, ids))
     pages.extend(plan_sitemap(site, config))

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from generator.errors import DigestError
-from generator.index.permalinks import check_pattern, normalize
 from generator.model import Entry
+from generator.permalinks import check_pattern, normalize
 from generator.slug import is_valid_slug, slugify_escaped
 from generator.source.frontmatter import split_list
 from generator.xmltext import drop_illegal, first_illegal

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from types import MethodType
+from typing import Any
 
 import markdown
 from markdown.inlinepatterns import LinkInlineProcessor
@@ -266,7 +267,7 @@ def _make_renderer(
 ) -> markdown.Markdown:
     chosen = (SAFE_EXTENSIONS if safe else EXTENSIONS) if extensions else []
     renderer = markdown.Markdown(extensions=chosen, output_format="html")
-    registries = {
+    registries: dict[str, markdown.util.Registry[Any]] = {
         "inline": renderer.inlinePatterns,
         "block": renderer.parser.blockprocessors,
         "pre": renderer.preprocessors,

@@ -9,8 +9,9 @@ thousand nested `[` stop at once with a line, and both builds read a document al
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import Composer
@@ -33,18 +34,23 @@ class _Composer(Composer):
     path: str | Path = ""
     first_line = 1
 
+    if TYPE_CHECKING:  # the parser this composer is mixed with reads the events
+
+        def peek_event(self) -> Any: ...
+
     def __init__(self) -> None:
         super().__init__()
         self._sizes: dict[int, int] = {}  # id(collection node) -> values it holds, repeats too
         self._repeated = 0
         self._depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             target = self.anchors.get(event.anchor)
             if target is not None:
-                self._count_alias(target, event.start_mark.line)
+                mark = event.start_mark  # both parsers mark every event
+                self._count_alias(target, mark.line if mark is not None else 0)
             return super().compose_node(parent, index)
         if self._depth >= MAX_DEPTH:
             raise _too_deep(self.path, self.first_line + event.start_mark.line)
@@ -61,7 +67,7 @@ class _Composer(Composer):
             )
         return node
 
-    def compose_scalar_node(self, anchor: str | None) -> yaml.ScalarNode:
+    def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:  # an anchor's name, or None
         event = self.peek_event()
         if event.tag == "!":  # the non-specific tag: text, as libyaml reads it (PyYAML: null)
             event.tag = _STR
@@ -103,14 +109,15 @@ class _PurePythonLoader(
         Resolver.__init__(self)
 
 
+LIBYAML = True
 try:
     from yaml._yaml import CParser
 except ImportError:  # PyYAML built without libyaml
-    CParser = None
+    LIBYAML = False
 
-if CParser is not None:
+if LIBYAML:
 
-    class _LibyamlLoader(_Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc,valid-type]
+    class _LibyamlLoader(_Composer, CParser, SafeConstructor, Resolver):
         """Safe YAML read by libyaml's parser: the same events, several times faster."""
 
         def __init__(self, stream: str) -> None:
@@ -119,7 +126,7 @@ if CParser is not None:
             SafeConstructor.__init__(self)
             Resolver.__init__(self)
 
-    LOADERS: tuple[type[_Composer], ...] = (_LibyamlLoader, _PurePythonLoader)
+    LOADERS: tuple[Callable[[str], _Composer], ...] = (_LibyamlLoader, _PurePythonLoader)
 else:
     LOADERS = (_PurePythonLoader,)
 
@@ -128,7 +135,7 @@ _RESOLVERS = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-for _loader in LOADERS:
+for _loader in LOADERS:  # each a Resolver class, which `Callable` does not say
     _loader.yaml_implicit_resolvers = _RESOLVERS  # type: ignore[attr-defined]
 _Loader = LOADERS[0]  # the fastest at hand; tests run every one
 
@@ -165,13 +172,13 @@ def load_yaml(text: str, path: str | Path, first_line: int = 1) -> tuple[Any, ya
 
 
 def _load(
-    loader_class: type[_Composer], text: str, path: str | Path, first_line: int
+    loader_class: Callable[[str], _Composer], text: str, path: str | Path, first_line: int
 ) -> tuple[Any, yaml.Node | None]:
     """Compose and construct with one parser; its YAMLError goes to the caller."""
     loader: Any = loader_class(text)  # the reader refuses control characters up front
     loader.path, loader.first_line = path, first_line
     try:
-        if CParser is not None and isinstance(loader, CParser) and _plain(text):
+        if LIBYAML and isinstance(loader, CParser) and _plain(text):
             # No alias to count, nor a tag (which libyaml's composer resolves otherwise):
             # its own composer, in C, is the faster; the walk below bounds the depth.
             node = CParser.get_single_node(loader)
