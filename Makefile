@@ -14,6 +14,7 @@ site: $(INSTALLED)
 test: $(INSTALLED) $(NODE_TOOLS)
 	tools/ensure-system.sh
 	$(BIN)/ruff check generator tests
+	$(BIN)/mypy generator
 	$(BIN)/python -m pytest -q
 
 serve: $(INSTALLED)
@@ -22,6 +23,7 @@ serve: $(INSTALLED)
 lint: $(INSTALLED)
 	$(BIN)/ruff check generator tests
 	$(BIN)/ruff format --check generator tests
+	$(BIN)/mypy generator
 
 # Regenerate tests/golden/ from tests/sample_site/ after an intended output change.
 golden: $(INSTALLED)

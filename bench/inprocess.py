@@ -20,7 +20,7 @@ from pathlib import Path
 
 from make_corpus import write_corpus
 
-from generator.build import Builder, build_site
+from generator.engine.build import Builder, build_site
 
 MANIFEST = ".digest-manifest.json"
 

@@ -33,7 +33,7 @@ from make_corpus import write_corpus
 from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
-PREVIEW_FOLDER = ".digest-cache/preview"  # where `digest serve` writes (generator/serve.py)
+PREVIEW_FOLDER = ".digest-cache/preview"  # where `digest serve` writes (generator/preview/serve.py)
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 from make_corpus import write_corpus
 
-from generator.mentions import build_matcher, detect_entry
-from generator.parse import parse_entry
-from generator.registry import parse_people, parse_topics
+from generator.newsroom.mentions import build_matcher, detect_entry
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people, parse_topics
 
 
 def measure(people: int, entries: int, runs: int) -> tuple[float, float]:

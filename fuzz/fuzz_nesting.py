@@ -14,7 +14,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from generator.markup import DIALECTS, NestingTooDeep, render_markdown
+    from generator.config import DIALECTS
+    from generator.source.markup import NestingTooDeep, render_markdown
 
 # Bytes the fuzzer's mutations map to the characters that nest, so it reaches depth fast.
 ALPHABET = "- *+1.>\t\n[]()x`~    "

@@ -15,8 +15,8 @@ import atheris
 
 with atheris.instrument_imports():
     from generator.errors import BuildFailed, DigestError
-    from generator.parse import parse_entry
-    from generator.registry import parse_people, parse_topics
+    from generator.source.parse import parse_entry
+    from generator.source.registry import parse_people, parse_topics
 
 UTC = ZoneInfo("UTC")
 NAMES = ("content/x.md", "content/2025-06-04-x.md", "content/x.txt")

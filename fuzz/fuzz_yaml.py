@@ -18,8 +18,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from generator import yamlsrc
     from generator.errors import DigestError
+    from generator.source import yamlsrc
 
 
 def outcome(loader: type, text: str) -> object:

@@ -13,7 +13,7 @@ from generator import __version__
 from generator.errors import BuildFailed, DigestError, UsageError, display_path, shown_under
 
 if TYPE_CHECKING:
-    from generator.build import BuildResult
+    from generator.engine.result import BuildResult
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -165,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from generator.build import build_site
-    from generator.progress import stats_table, terminal_progress
+    from generator.engine.build import build_site
+    from generator.engine.progress import stats_table, terminal_progress
 
     root = _site_root(args.root)
     with terminal_progress(sys.stderr) as progress:
@@ -236,37 +236,39 @@ def _held_back(result: BuildResult, root: Path) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from generator.build import build_site
-    from generator.progress import terminal_progress
+    from generator.engine.build import build_site
+    from generator.engine.progress import terminal_progress
 
     root = _site_root(args.root)
     with terminal_progress(sys.stderr) as progress:
         result = build_site(root, drafts=args.drafts, write=False, progress=progress)
+    site = result.site
+    assert site is not None  # a build that writes nothing never stops at "nothing changed"
     _print_warnings(result.warnings, root)
-    for kind, items in (("people", result.site.people), ("topics", result.site.topics)):
+    for kind, items in (("people", site.people), ("topics", site.topics)):
         unknown = [i for i in items if not i.registered]
         for item in unknown:
             where = DigestError("", item.path, item.line).under(root).location()
             print(f"{where}: note: {item.name!r} is not in content/{kind}.yaml")
-    from generator.newsroom import unregistered_notes
+    from generator.newsroom.scan import unregistered_notes
 
-    notes = [*result.notes, *unregistered_notes(result.site.entries, result.site.people)]
+    notes = [*result.notes, *unregistered_notes(site.entries, site.people)]
     for path, line, note in notes:
         print(f"{DigestError('', path, line).under(root).location()}: note: {note}")
     if result.held_back:
         print(_held_back(result, root))
     print(
-        f"ok: {_plural(len(result.site.entries), 'entry', 'entries')}, "
-        f"{_plural(len(result.site.people), 'person', 'people')}, "
-        f"{_plural(len(result.site.topics), 'topic')}; {_plural(result.pages, 'file')} "
+        f"ok: {_plural(len(site.entries), 'entry', 'entries')}, "
+        f"{_plural(len(site.people), 'person', 'people')}, "
+        f"{_plural(len(site.topics), 'topic')}; {_plural(result.pages, 'file')} "
         f"would be written (check writes nothing){_left_out(result)}"
     )
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from generator.importer import import_articles
-    from generator.proposals import proposals_yaml
+    from generator.newsroom.importer import import_articles
+    from generator.newsroom.proposals import proposals_yaml
 
     site = _site_root(args.site) if args.to is None else args.site
     report = import_articles(args.paths, site, args.to)
@@ -299,7 +301,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from generator.serve import serve_site
+    from generator.preview.serve import serve_site
 
     root = _site_root(args.root)
     return serve_site(

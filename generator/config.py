@@ -12,10 +12,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.errors import DigestError
+from generator.permalinks import PermalinkError, check_pattern, known_placeholders
 from generator.xmltext import first_illegal
 
 CONFIG_NAME = "digest.toml"
 EDITION_PERIODS = ("day", "week")
+DIALECTS = ("default", "kramdown-compatible")  # of Markdown: see source/markup.py
 # Upper bounds for the counts: beyond them a list page or a feed is no longer one a
 # reader can use, and a number past 64 bits cannot even be a slice index.
 LIMITS = {"page_size": 1000, "home_editions": 100, "feed_entries": 1000}
@@ -87,12 +89,12 @@ def load_config(root: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
+        toml_line = _toml_error_line(str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise DigestError(
             f"cannot parse {CONFIG_NAME}: {reason}",
             path,
-            line,
+            toml_line,
             "check quotes around strings and `key = value` syntax",
         ) from exc
     return config_from_dict(data, path, text)
@@ -178,8 +180,6 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             _key_line(text, "language"),
             'for example `language = "en"`, "en-GB", "pt-BR" or "zh-Hant"',
         )
-    from generator.markup import DIALECTS
-
     if config.markdown not in DIALECTS:
         raise DigestError(
             f"`markdown` must be one of {', '.join(DIALECTS)}, not {config.markdown!r}",
@@ -219,8 +219,6 @@ def _check_values(config: Config, path: Path, text: str) -> None:
             'for example `base_url = "https://example.org/news/"` or `base_url = "/news/"`',
         )
     _check_site_url(config, path, text)
-    from generator.permalinks import PermalinkError, check_pattern, known_placeholders
-
     try:
         check_pattern(config.permalinks, needs_slug=True)
     except PermalinkError as exc:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.config import Config
+    from generator.model import Entry
 
 _DATE = re.compile(
     r"""^\s*(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})
@@ -78,3 +83,11 @@ def _zone(text: str | None) -> tzinfo | None:
     if hours > 23 or minutes > 59:
         raise DateFormatError(f"{text!r} is not a valid time zone offset")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def local_day(entry: Entry, config: Config) -> date:
+    """The entry's day in the site's zone, as its URL and edition have it."""
+    if entry.day is not None and entry.day_zone == config.timezone:
+        return entry.day
+    assert entry.date is not None, "only a static page has no date, and no day"
+    return entry.date.astimezone(config.tz).date()

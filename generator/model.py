@@ -11,12 +11,13 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any, SupportsIndex
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # The most people (or topics) one entry may be listed under. Every person of an entry
 # lists it with all its people, so an entry naming n people costs n² on their pages:
 # a roster of thousands belongs in the body text, not in the index.
 MAX_NAMES = 200
+Day = date  # in Entry's body `date` names the field, not the type
 
 
 @dataclass(eq=False)  # identity, not a field-by-field comparison of the whole graph
@@ -27,7 +28,7 @@ class Entry:
     title: str
     # Always aware (date-only values are midnight in the site's zone); None only for a
     # static page written without a date.
-    date: datetime
+    date: datetime | None
     slug: str
     body: Markup
     summary: str
@@ -45,7 +46,7 @@ class Entry:
     lines: dict[str, int] = field(default_factory=dict)  # front-matter key -> line
     body_hash: str = ""  # lets a page's fingerprint cover the body without rehashing it
     fields_hash: str = ""  # the same for the fields lists show (title, date, summary…)
-    day: date | None = None  # the publication day in the zone parsing was told of
+    day: Day | None = None  # the publication day in the zone parsing was told of
     day_zone: str = ""
     order: tuple[float, str, str] = (0.0, "", "")  # newest-first sorting without datetimes
     file_slug: str = ""  # the slug the file name gives, whatever `slug:` says (feed ids)
@@ -82,6 +83,10 @@ class Entry:
         return self.lines.get(key) or self.lines.get("")
 
 
+# `_body` is the slot `_slotted` gives the field `body` (below), which type checkers
+# cannot see: hence the `attr-defined` ignores where it is read or set.
+
+
 def _linked_body(entry: Entry) -> Markup:
     """`entry.body` as pages show it: the parsed HTML with its first mentions linked."""
     stored = entry._body  # type: ignore[attr-defined]
@@ -90,12 +95,10 @@ def _linked_body(entry: Entry) -> Markup:
     body = Markup(zlib.decompress(stored).decode("utf-8")) if isinstance(stored, bytes) else stored
     if not entry.links:
         return body
-    from generator.mentions import splice_links
-
     return Markup(splice_links(body, entry.links))
 
 
-def _set_body(entry: Entry, body: Markup) -> None:
+def _set_body(entry: Entry, body: str | bytes | Shelved) -> None:
     # Kept compressed: the archive's bodies are most of what a build holds in memory
     # (and every forked worker copies what it touches), while a body is read only to
     # render its own page and the feeds showing it. Level 1 takes ~40 µs for 10 KB.
@@ -160,8 +163,10 @@ def _slotted(cls: type, stored: dict[str, str]) -> type:
 
 # The constructor, copies and pickles keep the parsed body (compressed); every reader,
 # templates included, gets the linked Markup.
-Entry = _slotted(Entry, {"body": "_body"})  # type: ignore[misc]
-Entry.body = property(_linked_body, _set_body)  # type: ignore[assignment,method-assign]
+# Type checkers see the dataclass as written: a class name is not meant to be rebound,
+# and `body` is a field to them, not the property that replaces it here.
+Entry = _slotted(Entry, {"body": "_body"})  # type: ignore[misc, assignment]
+Entry.body = property(_linked_body, _set_body)  # type: ignore[assignment]
 
 
 @dataclass(eq=False)
@@ -228,6 +233,10 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Whom or what index pages are about; each has a name, slug, url, aliases and entries.
+Subject = Person | Topic
+
+
 @dataclass(eq=False)
 class Edition:
     """The entries of one day or one ISO week, as a printed digest would group them."""
@@ -270,6 +279,10 @@ class Site:
     pages: list[Entry] = field(default_factory=list)  # static pages, by path
     redirects: list[Redirect] = field(default_factory=list)  # by output
 
+    def subjects(self) -> list[Subject]:
+        """Every person, then every topic: whom and what the index pages are about."""
+        return [*self.people, *self.topics]
+
 
 @dataclass(frozen=True)
 class Pagination:
@@ -297,3 +310,15 @@ class Page:
     # Context keys whose person, topic or edition is shown by its own fields only: on
     # a page of a paginated list, the entries shown are the page's `entries`.
     shallow: frozenset[str] = frozenset()
+
+
+def splice_links(body: str, links: Iterable[tuple[int, int, str]]) -> str:
+    """Wrap each (start, end) span of the HTML in a link to its URL."""
+    body = str(body)  # slices of Markup are Markup objects, and slow to make
+    out: list[str] = []
+    pos = 0
+    for start, end, url in sorted(links):
+        out += [body[pos:start], f'<a href="{escape(url)}">', body[start:end], "</a>"]
+        pos = end
+    out.append(body[pos:])
+    return "".join(out)

@@ -145,7 +145,9 @@ def requirement_from(direct_url: str | None) -> str | None:
         data = json.loads(direct_url) if direct_url else None
     except ValueError:
         return None
-    url = data.get("url") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    url = data.get("url")
     if not isinstance(url, str) or not url.startswith("https://"):
         return None
     vcs = data.get("vcs_info")

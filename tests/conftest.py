@@ -49,6 +49,6 @@ def entry_text(title: str = "A title", date: str = "2025-06-04", **fields: str) 
 
 def without_address_warning(text: str) -> str:
     """Command output less the one warning every site without `site_url` gets (no sitemap)."""
-    from generator.feeds import NO_ADDRESS
+    from generator.render.feeds import NO_ADDRESS
 
     return "".join(line for line in text.splitlines(True) if NO_ADDRESS not in line)

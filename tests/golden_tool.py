@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from generator.build import build_site
+from generator.engine.build import build_site
 
 TESTS = Path(__file__).parent
 SAMPLE = TESTS / "sample_site"

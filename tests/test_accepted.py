@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
 from generator.cli import main
+from generator.engine.build import build_site
 from tests.conftest import WriteTree
 
 

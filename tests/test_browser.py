@@ -260,7 +260,7 @@ def test_a_page_with_scripts_of_its_own_is_reloaded(page: Page, served: Served) 
     page.wait_for_function("() => window.__digestLiveReload === true")
     page.evaluate("() => { window.__beforeReload = true; }")
 
-    from generator.render import theme_dir
+    from generator.render.templates import theme_dir
 
     theme = (theme_dir() / "search.html").read_text(encoding="utf-8")
     block = "{% block content %}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
+from generator.engine.build import build_site
 from generator.errors import BuildFailed
 from tests.conftest import REPO, WriteTree, entry_text
 

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import cache
-from generator.build import ENTRIES_FILE, SCANS_FILE, STATE_FILE, build_site
-from generator.resume import SNAPSHOT_FILE
+from generator.engine import cache
+from generator.engine.build import build_site
+from generator.engine.resume import SNAPSHOT_FILE
+from generator.engine.sources import ENTRIES_FILE, SCANS_FILE
+from generator.engine.state import STATE_FILE
 from tests.conftest import REPO, entry_text, without_address_warning
-from tests.test_faults import make_site, tree
+from tests.helpers import make_site, tree
 
 DISCARDED = "note: discarded the build cache file"
 
@@ -105,7 +107,7 @@ def test_a_planted_compiled_template_does_not_run(tmp_path: Path) -> None:
     """Compiled templates are code (marshal), read back by the next process."""
     import jinja2
 
-    from generator.render import theme_dir
+    from generator.render.templates import theme_dir
 
     root = tmp_path / "site-root"
     make_site(root, 5, "ONE")
@@ -277,7 +279,7 @@ def test_temporary_files_of_killed_runs_are_removed_by_the_next_build(tmp_path: 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from generator import cache
+from generator.engine import cache
 with cache.build_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(600)
@@ -285,7 +287,7 @@ with cache.build_lock(Path(sys.argv[1])):
 
 IMPATIENT = """
 import sys
-from generator import cache
+from generator.engine import cache
 cache.LOCK_WAIT = 1.0
 from generator.cli import main
 sys.exit(main(sys.argv[1:]))

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
-from generator.charts import WEEKLY_SPAN_DAYS, count_by_period, describe, timeline_svg
+from generator.render.charts import WEEKLY_SPAN_DAYS, count_by_period, describe, timeline_svg
 
 JUNE = [date(2025, 6, 2), date(2025, 6, 4), date(2025, 6, 4), date(2025, 6, 17)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -179,21 +180,73 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert result.stdout.startswith("digest ")
 
 
+def _wheel(folder: Path) -> Path:
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-q", "-w", str(folder), str(REPO)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (wheel,) = folder.glob("digest-*.whl")
+    return wheel
+
+
 def test_wheel_ships_the_theme(tmp_path: Path) -> None:
     """`pip install .` elsewhere must bring the default theme along with the code."""
     import zipfile
 
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-q", "-w", str(tmp_path), str(REPO)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    (wheel,) = tmp_path.glob("digest-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
+    names = set(zipfile.ZipFile(_wheel(tmp_path)).namelist())
     for template in ("base.html", "entry.html", "person.html", "partials/entry_card.html"):
         assert f"generator/theme/{template}" in names
     assert "generator/theme/static/style.css" in names
+    assert "generator/preview/livereload.js" in names
+    for stage in ("source", "newsroom", "index", "render", "output", "engine", "preview"):
+        assert f"generator/{stage}/__init__.py" in names
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_makes_and_builds_a_new_site(tmp_path: Path) -> None:
+    """Installed from its wheel into a fresh virtual environment (no network: the
+    dependencies are this environment's, found through a .pth file), `digest new x`
+    and `digest build x` work, and the live preview finds its reload script."""
+    import sysconfig
+    import venv
+
+    wheel = _wheel(tmp_path / "dist")
+    fresh = tmp_path / "venv"
+    venv.create(fresh, with_pip=True)
+    python = fresh / "bin" / "python"
+    site_packages = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    ours = sysconfig.get_path("purelib")  # jinja2, markdown, … (not this checkout's digest)
+    (Path(site_packages) / "dependencies.pth").write_text(ours + "\n")
+    # Nothing but the fresh environment and the dependencies: not this checkout (nor an
+    # egg-info a build left in it, which pip would take for digest installed already).
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+         "--ignore-installed", str(wheel)],
+        capture_output=True, text=True, env=clean, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    digest = fresh / "bin" / "digest"
+    for args in (["new", "x"], ["build", "x"]):
+        done = subprocess.run(
+            [str(digest), *args], cwd=tmp_path, capture_output=True, text=True, env=clean,
+            check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "x/site/index.html").is_file()
+    assert (tmp_path / "x/site/theme/style.css").is_file()
+    where = subprocess.run(
+        [str(python), "-c", "import generator, generator.preview.httpd as h; "
+         "print(generator.__file__); print(len(h._script()))"],
+        cwd=tmp_path, capture_output=True, text=True, env=clean, check=True,
+    ).stdout.split()  # fmt: skip
+    assert where[0].startswith(site_packages), "the test ran this checkout, not the wheel"
+    assert int(where[1]) > 0
 
 
 def test_keep_going_builds_the_rest_and_lists_what_it_skipped(
@@ -241,9 +294,9 @@ def summary_of(out: str) -> dict[str, str]:
 def test_the_summary_line_names_written_unchanged_removed_and_each_stage(
     write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import generator.build
+    import generator.engine.state
 
-    monkeypatch.setattr(generator.build, "RACY_NS", -(10**15))  # trust file stamps at once
+    monkeypatch.setattr(generator.engine.state, "RACY_NS", -(10**15))  # trust file stamps at once
     root = write_tree({"content/a.md": entry_text("One"), "content/b.md": entry_text("Two")})
     assert main(["build", str(root), "--no-search"]) == 0
     first = summary_of(capsys.readouterr().out)
@@ -301,7 +354,7 @@ class FakeTerminal(io.StringIO):
 def test_on_a_terminal_the_line_is_cleared_before_messages_and_the_summary(
     write_tree: WriteTree, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator.progress import CLEAR_LINE
+    from generator.engine.progress import CLEAR_LINE
 
     root = write_tree(
         {
@@ -528,7 +581,7 @@ def test_a_relative_root_is_not_shown_twice_in_write_errors(
 ) -> None:
     import errno
 
-    from generator import write
+    from generator.output import write
 
     root = write_tree({"site-root/content/a.md": entry_text("A")})
     monkeypatch.chdir(root)

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build import build_site
 from generator.dates import DateFormatError, parse_date
+from generator.engine.build import build_site
 from generator.errors import BuildFailed
-from generator.importer import import_articles
+from generator.newsroom.importer import import_articles
 from tests.conftest import WriteTree, entry_text
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import generator.delta as delta
-from generator.build import Builder
+import generator.engine.delta as delta
+from generator.engine.build import Builder
 from tests.conftest import entry_text
-from tests.test_incremental import REGISTRY, clean_build, tree
+from tests.helpers import REGISTRY, clean_build, tree
 
 
 @pytest.fixture
@@ -158,9 +158,9 @@ def test_a_preview_started_on_a_current_site_still_applies_edits(
     live: Builder, paths: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The no-change shortcut would leave the new preview without a site in memory."""
-    import generator.build
+    import generator.engine.state
 
-    monkeypatch.setattr(generator.build, "RACY_NS", -(10**12))  # trust stats of just now
+    monkeypatch.setattr(generator.engine.state, "RACY_NS", -(10**12))  # trust stats of just now
     live.build()  # records the stats the shortcut compares
     live.save()
     fresh = Builder(live.root, live.root / "site", in_place=True, search=False)

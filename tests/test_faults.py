@@ -20,31 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
+from generator.engine.build import build_site
 from generator.errors import DigestError
-from generator.write import MANIFEST, recover_interrupted
+from generator.output.swap import recover_interrupted
 from tests.conftest import REPO, entry_text
+from tests.helpers import make_site, tree
 
 NO_SPACE = "— free some space; the site was left as it was"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
-    }
-
-
-def make_site(root: Path, entries: int, marker: str) -> None:
-    (root / "content").mkdir(parents=True, exist_ok=True)
-    paragraph = "Words about the talks and the tariffs, for a body of some length. " * 40
-    for i in range(entries):
-        text = entry_text(
-            f"{marker} entry {i}", f"2025-0{1 + i % 6}-{1 + i % 27:02d}",
-            people=f"[Person {i % 13}]", topics=f"[Topic {i % 5}]",
-        ).replace("Body text.", f"{marker}\n\n{paragraph}")  # fmt: skip
-        (root / "content" / f"e{i:04d}.md").write_text(text)
 
 
 def digest(*args: str) -> subprocess.Popen[bytes]:
@@ -102,7 +84,7 @@ def test_build_killed_at_random_points_leaves_old_or_new_site(tmp_path: Path) ->
 
 KILLER = """
 import os, signal, sys
-from generator import write
+from generator.output import write
 real, calls = getattr(write, {name!r}), [0]
 def dying(*args):
     calls[0] += 1
@@ -185,7 +167,7 @@ CHANGES = ["edit", "add", "template", "full"]
 
 def change_site(root: Path, change: str) -> list[str]:
     """Make one kind of change to a site made by make_site; the build arguments it takes."""
-    from generator.render import theme_dir
+    from generator.render.templates import theme_dir
 
     if change in ("edit", "full"):  # an entry edit is applied to the last build's snapshot
         path = root / "content/e0003.md"
@@ -272,8 +254,9 @@ def test_a_full_disk_is_one_line_and_the_old_site(
 ) -> None:
     """The same without a tmpfs: the disk fills up while a page is written, or while
     Pagefind writes the index (it says so in its own words)."""
-    from generator import search, write
     from generator.cli import main
+    from generator.engine import search
+    from generator.output import write
 
     root = tmp_path / "site-root"
     make_site(root, 20, "OLD")
@@ -369,7 +352,7 @@ def test_damaged_cache_is_discarded_not_trusted(tmp_path: Path, damage: str) -> 
 
 IN_PLACE_KILLER = """
 import os, signal, sys
-from generator import write
+from generator.output import write
 module = write if {name!r} == "_create" else os
 real, calls = getattr(module, {name!r}), [0]
 def dying(*args, **kwargs):
@@ -420,7 +403,7 @@ def test_build_killed_while_moving_edits_in_is_finished_next_time(
 
 def slow_site(root: Path, entries: int = 500) -> None:
     """A site big enough for the worker pool, whose entry pages take a second each."""
-    from generator.render import theme_dir
+    from generator.render.templates import theme_dir
 
     make_site(root, entries, "SLOW")
     theme = (theme_dir() / "entry.html").read_text()

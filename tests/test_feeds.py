@@ -12,12 +12,13 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from generator.build import build_site
 from generator.config import Config
-from generator.feeds import entry_ids, lasting_id, original_slug
+from generator.engine.build import build_site
 from generator.model import Entry
+from generator.render.feeds import entry_ids, lasting_id
+from generator.source.parse import original_slug
 from tests.conftest import REPO, WriteTree, entry_text
-from tests.test_quality import build_corpus, build_demo
+from tests.helpers import build_corpus, build_demo
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator import yamlsrc
+from generator.config import DIALECTS
 from generator.errors import BuildFailed, DigestError
-from generator.markup import DIALECTS, NestingTooDeep, render_markdown
-from generator.parse import parse_entry
-from generator.registry import parse_people, parse_topics
+from generator.source import yamlsrc
+from generator.source.markup import NestingTooDeep, render_markdown
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people, parse_topics
 from tests.conftest import REPO
 from tests.deadline import ends_within
 

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
+from generator.engine.build import build_site
 from tests.conftest import REPO, SAMPLE_SITE
-
-VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-
-def _vnu() -> list[str]:
-    """The checker's command; a missing tool fails the run rather than skipping it."""
-    java = shutil.which("java")
-    assert java, "Java is missing: run tools/ensure-system.sh (make test does)"
-    assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run `npm ci` (make test does)"
-    return [java, "-jar", str(VNU_JAR)]
+from tests.helpers import vnu
 
 
 @pytest.mark.parametrize("site_root", [REPO, SAMPLE_SITE], ids=["demo", "sample"])
@@ -30,7 +20,7 @@ def test_every_page_passes_the_nu_checker(site_root: Path, tmp_path: Path) -> No
     assert len(pages) > 10
     css = sorted(str(p) for p in out.rglob("*.css"))
     result = subprocess.run(
-        [*_vnu(), "--errors-only", "--also-check-css", *pages, *css],
+        [*vnu(), "--errors-only", "--also-check-css", *pages, *css],
         capture_output=True,
         text=True,
         check=False,

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.cli import main
-from generator.importer import escape_markdown, import_articles
-from generator.markup import render_markdown, render_plain_text, smarten
-from generator.mentions import html_text, paragraphs
-from generator.parse import parse_entry
+from generator.newsroom.bodies import html_text, paragraphs
+from generator.newsroom.importer import escape_markdown, import_articles
+from generator.source.markup import render_markdown, render_plain_text, smarten
+from generator.source.parse import parse_entry
 from tests.conftest import REPO, WriteTree
-from tests.test_mentions import SEED, SEED_PEOPLE
+from tests.helpers import SEED, SEED_PEOPLE
 
 UTC = ZoneInfo("UTC")
 ARTICLE = """\

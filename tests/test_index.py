@@ -9,10 +9,11 @@ import pytest
 
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
-from generator.index import RESERVED_SLUGS, build_index, people_counts, topic_counts
+from generator.index.index import build_index, people_counts, topic_counts
+from generator.index.names import RESERVED_SLUGS
 from generator.model import Entry, Person, Site, Topic
-from generator.parse import parse_entry
-from generator.registry import parse_people, parse_topics
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people, parse_topics
 from tests.conftest import entry_text
 
 UTC = ZoneInfo("UTC")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import Builder, build_site
+from generator.engine.build import Builder, build_site
 from generator.errors import BuildFailed, DigestError
 from tests.conftest import REPO, WriteTree, entry_text
 
@@ -101,7 +101,7 @@ def test_a_templates_folder_linked_out_of_the_site_is_refused(root: Path, outsid
 
 
 def test_links_inside_the_site_and_into_the_theme_are_followed(root: Path) -> None:
-    from generator.render import theme_dir
+    from generator.render.templates import theme_dir
 
     (root / "shared").mkdir()
     (root / "shared" / "note.txt").write_text("shared")
@@ -246,9 +246,9 @@ import contextlib, importlib, io, os, pkgutil, sys
 import generator
 from generator.cli import main
 if os.geteuid() == 0:
-    for module in pkgutil.iter_modules(generator.__path__):
-        if module.name != "__main__":
-            importlib.import_module(f"generator.{module.name}")
+    for module in pkgutil.walk_packages(generator.__path__, "generator."):
+        if module.name != "generator.__main__":
+            importlib.import_module(module.name)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(["build", sys.argv[1], "--no-search", "--keep-going"])
         main(["build", sys.argv[1], "--no-search", "--keep-going"])

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildFailed, DigestError
-from generator.load import Links, find_entries, is_ignored_name, misplaced_folders, walk_files
+from generator.source.load import (
+    Links,
+    find_entries,
+    is_ignored_name,
+    misplaced_folders,
+    walk_files,
+)
 from tests.conftest import WriteTree
 
 TEMP_NAMES = [

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from markdown.inlinepatterns import LinkInlineProcessor
 from markupsafe import Markup
 
-from generator.markup import (
+from generator.source.markup import (
     _MARKUP,
     MAX_NESTING,
     NestingTooDeep,

@@ -4,70 +4,33 @@ on the newsroom set."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.markup import render_plain_text
-from generator.mentions import (
+from generator.model import Person, Topic
+from generator.newsroom.bodies import first_mentions, html_text, link_first_mentions, paragraphs
+from generator.newsroom.mentions import (
     Detection,
     Matcher,
     build_matcher,
     detect,
     detect_entry,
-    first_mentions,
-    fold,
-    html_text,
-    link_first_mentions,
-    paragraphs,
 )
-from generator.model import Entry, Person, Topic
-from generator.parse import parse_entry
-from generator.registry import parse_people, parse_topics
+from generator.source.markup import render_plain_text
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people, parse_topics
+from tests.helpers import SEED, SEED_PEOPLE, Newsroom, load_newsroom, person
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
-NEWSROOM = TESTS / "newsroom"
-SEED = Path("/work/shared/seeds/000_9f66ae1a13ba7f62.txt")
-SEED_PEOPLE = {
-    "Donald Trump",
-    "Xi Jinping",
-    "Joe Biden",
-    "Volodymyr Zelensky",
-    "Cyril Ramaphosa",
-    "Karoline Leavitt",
-    "Scott Bessent",
-}
 # Measured on tests/newsroom (17 articles, 30 labelled entry–person pairs): the one false
 # positive is `Rice exports …` read as Martha Rice at the start of a sentence.
 MENTION_PRECISION = 30 / 31
 MENTION_RECALL = 30 / 30
-
-
-@dataclass
-class Newsroom:
-    """The labelled set: registry, parsed entries and the expected answers."""
-
-    people: list[Person]
-    entries: dict[str, Entry]
-    labels: dict[str, dict]
-
-
-@cache
-def load_newsroom() -> Newsroom:
-    """Parse every raw article in tests/newsroom the way the build does."""
-    people = parse_people("people.yaml", (NEWSROOM / "people.yaml").read_text(encoding="utf-8"))
-    labels = yaml.safe_load((NEWSROOM / "labels.yaml").read_text(encoding="utf-8"))
-    entries = {
-        name: parse_entry(name, (NEWSROOM / name).read_bytes(), ZoneInfo("UTC")) for name in labels
-    }
-    return Newsroom(people, entries, labels)
 
 
 def score_mentions(newsroom: Newsroom, matcher: Matcher) -> tuple[float, float, list[str]]:
@@ -83,12 +46,6 @@ def score_mentions(newsroom: Newsroom, matcher: Matcher) -> tuple[float, float, 
         errors += [f"{name}: extra {p}" for p in sorted(got - want)]
         errors += [f"{name}: missed {p}" for p in sorted(want - got)]
     return hits / found, hits / expected, errors
-
-
-def person(name: str, *aliases: str, role: str | None = None) -> Person:
-    return Person(
-        name=name, aliases=aliases, role=role, url=f"/people/{'-'.join(fold(name).split())}/"
-    )
 
 
 def names(mentions) -> list[tuple[str, str | None]]:
@@ -407,7 +364,7 @@ def test_a_roster_is_searched_in_one_pass_not_once_per_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Issue 13: each registry word the text held was searched for in the whole text."""
-    import generator.quicksearch as quicksearch
+    import generator.newsroom.quicksearch as quicksearch
 
     searched: list[bytes] = []
     real = quicksearch._word_at
@@ -421,7 +378,7 @@ def test_a_roster_is_searched_in_one_pass_not_once_per_name(
 
 def test_first_mentions_read_the_body_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 13: the tags before each mention were read again from the start of the body."""
-    import generator.mentions as mentions
+    import generator.newsroom.bodies as mentions
 
     class Counting:
         def __init__(self) -> None:

@@ -13,25 +13,18 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, rule
 
-from generator.build import Builder, build_site
 from generator.cli import main
 from generator.config import Config
-from generator.index import build_index
+from generator.engine.build import Builder, build_site
+from generator.index.index import build_index
 from generator.model import Entry, Site
-from generator.newsroom import (
-    Said,
-    Scan,
-    Scanner,
-    add_pictures,
-    co_mentions,
-    scan_notes,
-    unregistered_notes,
-)
-from generator.parse import parse_entry
-from generator.plan import plan_pages
-from generator.registry import parse_people, parse_topics
+from generator.newsroom.scan import Said, Scan, Scanner, scan_notes, unregistered_notes
+from generator.render.pictures import add_pictures, co_mentions
+from generator.render.plan import plan_pages
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people, parse_topics
 from tests.conftest import WriteTree
-from tests.test_incremental import EditSequence
+from tests.helpers import EditSequence
 
 PEOPLE = """\
 - name: Donald Trump

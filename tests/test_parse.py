@@ -12,17 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import BuildFailed, DigestError
-from generator.markup import smarten
 from generator.model import Entry
-from generator.parse import (
-    FRONT_MATTER_KEYS,
-    HEADLINE_LENGTH,
-    TOPIC_KEYS,
-    ParseOptions,
-    headline_from,
-    ignored_key_notes,
-    parse_entry,
-)
+from generator.source.fields import FRONT_MATTER_KEYS, TOPIC_KEYS, ignored_key_notes
+from generator.source.frontmatter import HEADLINE_LENGTH, headline_from
+from generator.source.markup import smarten
+from generator.source.parse import ParseOptions, parse_entry
 from tests.conftest import entry_text
 from tests.deadline import ends_within
 

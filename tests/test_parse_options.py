@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
 from generator.config import CONFIG_NAME, load_config
+from generator.engine.build import build_site
 from generator.errors import DigestError
 from tests.conftest import WriteTree
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import Builder, build_site
 from generator.cli import main
+from generator.engine.build import Builder, build_site
 from tests.conftest import WriteTree, entry_text
 
 A = "content/2025-06-04-a.md"

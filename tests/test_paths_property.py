@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from generator.config import Config
 from generator.errors import BuildFailed, DigestError
-from generator.index import build_index
-from generator.parse import parse_entry
-from generator.plan import plan_pages
+from generator.index.index import build_index
+from generator.render.plan import plan_pages
+from generator.source.parse import parse_entry
 
 NAME = st.text(min_size=1, max_size=20).filter(lambda s: "\n" not in s and "\r" not in s)
 PATHISH = st.sampled_from(["..", "../..", "/etc", "a/../b", "\\", "%2e%2e", ".", "~", "CON"])

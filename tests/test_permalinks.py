@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build_site
+from generator.engine.build import build_site
 from generator.errors import BuildFailed
 from generator.permalinks import PermalinkError, check_pattern, fill, normalize, output_of
 from tests.conftest import WriteTree, entry_text

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import build_site
 from generator.config import Config
+from generator.engine.build import build_site
 from generator.model import Site
-from generator.plan import page_url, plan_pages
+from generator.render.plan import page_url, plan_pages
 from tests.conftest import WriteTree, entry_text
 
 

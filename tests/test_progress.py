@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from generator.build import Builder
-from generator.progress import CLEAR_LINE, Progress, terminal_progress
-from generator.workers import _map
+from generator.engine.build import Builder
+from generator.engine.progress import CLEAR_LINE, Progress, terminal_progress
+from generator.engine.workers import _map
 from tests.conftest import WriteTree, entry_text
 
 
@@ -157,7 +157,7 @@ def test_log_messages_and_errors_start_on_a_clean_line(
     try:
         with pytest.raises(RuntimeError), terminal_progress(stream) as progress:
             progress.stage("parse", 4)
-            logging.getLogger("generator.cache").warning("could not write the build cache")
+            logging.getLogger("generator.engine.cache").warning("could not write the build cache")
             progress.stage("render", 4)
             raise RuntimeError("the build crashed")
     finally:
@@ -179,7 +179,7 @@ def test_map_counts_every_item_as_chunks_arrive_and_keeps_their_order(threshold:
 
 
 def _double(span: range) -> list[int]:
-    from generator.workers import _job
+    from generator.engine.workers import _job
 
     return [2 * _job["items"][i] for i in span]
 

@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.mentions import html_text
-from generator.parse import parse_entry
-from generator.proposals import Proposal, proposals_yaml, propose_people
-from generator.registry import parse_people
-from tests.test_mentions import REPO, SEED, load_newsroom, person
+from generator.newsroom.bodies import html_text
+from generator.newsroom.proposals import Proposal, proposals_yaml, propose_people
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people
+from tests.conftest import REPO
+from tests.helpers import SEED, load_newsroom, person
 
 
 def seed_text() -> str:

@@ -12,97 +12,32 @@ A missing tool (Java, vnu.jar, Chromium, axe-core) fails the test, never skips i
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from generator.build import build_site
 from generator.config import load_config
+from generator.engine.build import build_site
 from tests.conftest import REPO, SAMPLE_SITE
-from tests.test_html_valid import _vnu
+from tests.helpers import (
+    CHROMIUM,
+    CORPUS_ENTRIES,
+    TIMEOUT_MS,
+    build_corpus,
+    build_demo,
+    chromium,
+    serving,
+    vnu,
+)
 
-CORPUS_ENTRIES = 1000
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
-_built: dict[str, Path] = {}
-
-
 # -- shared by the tests of feeds, search and SEO ------------------------------------
-
-
-def build_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bench corpus of 1,000 entries, built with its search index; its output folder."""
-    if "corpus" not in _built:
-        root = tmp_path_factory.mktemp("corpus") / "root"
-        make = REPO / "bench" / "make_corpus.py"
-        args = [str(root), "--entries", str(CORPUS_ENTRIES)]
-        subprocess.run([sys.executable, str(make), *args], check=True, capture_output=True)
-        build_site(root, root / "site", search=True, use_cache=False)
-        _built["corpus"] = root / "site"
-    return _built["corpus"]
-
-
-def build_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo digest in the repository root, built with its search index."""
-    if "demo" not in _built:
-        out = tmp_path_factory.mktemp("demo") / "site"
-        build_site(REPO, out, search=True, use_cache=False)
-        _built["demo"] = out
-    return _built["demo"]
-
-
-@contextmanager
-def serving(folder: Path) -> Iterator[str]:
-    """Serve a built site on a free loopback port from a thread; yield its root URL."""
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Headless Debian Chromium through Playwright; its absence fails the test."""
-    assert CHROMIUM.exists(), (
-        f"{CHROMIUM} is missing: run tools/ensure-system.sh as root (make test does)"
-    )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +75,7 @@ def test_every_corpus_page_passes_the_nu_checker(corpus_site: Path) -> None:
     assert len(pages) > CORPUS_ENTRIES
     css = str(corpus_site / "theme/style.css")
     result = subprocess.run(
-        [*_vnu(), "--errors-only", "--also-check-css", *pages, css],
+        [*vnu(), "--errors-only", "--also-check-css", *pages, css],
         capture_output=True,
         text=True,
         check=False,

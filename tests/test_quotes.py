@@ -7,19 +7,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.markup import render_markdown
-from generator.mentions import Matcher, build_matcher, fold
 from generator.model import Person
-from generator.parse import parse_entry
-from generator.quotes import (
+from generator.newsroom.mentions import Matcher, build_matcher, fold
+from generator.newsroom.quotes import (
     Quote,
     extract_quotes,
     has_quote_marks,
     paragraphs_of,
     quotes_of_entry,
 )
-from generator.registry import parse_people
-from tests.test_mentions import REPO, SEED, Newsroom, load_newsroom, person
+from generator.source.markup import render_markdown
+from generator.source.parse import parse_entry
+from generator.source.registry import parse_people
+from tests.conftest import REPO
+from tests.helpers import SEED, Newsroom, load_newsroom, person
 
 # Measured on tests/newsroom: 35 labelled attributed quotes, 31 attributed correctly, none
 # wrongly. The four misses: `The president told reporters` (no name), `he said` after a

@@ -6,7 +6,7 @@ import pytest
 
 from generator.errors import DigestError
 from generator.model import Person, Topic
-from generator.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
+from generator.source.registry import PEOPLE_FILE, TOPICS_FILE, parse_people, parse_topics
 
 PEOPLE = """\
 # Who the digest covers.

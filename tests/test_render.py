@@ -11,8 +11,9 @@ import pytest
 from generator.config import Config
 from generator.errors import DigestError
 from generator.model import Page, Site
-from generator.plan import plan_pages
-from generator.render import make_environment, render_page, theme_dir
+from generator.render.pages import render_page
+from generator.render.plan import plan_pages
+from generator.render.templates import make_environment, theme_dir
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from generator import resume
-from generator.build import STATE_FILE, Builder
-from generator.cache import CACHE_DIR, load
+from generator.engine import resume
+from generator.engine.build import Builder
+from generator.engine.cache import CACHE_DIR, load
+from generator.engine.state import STATE_FILE
 from generator.model import Edition, Entry, Person, Site, Topic
 from tests.conftest import entry_text
-from tests.test_incremental import REGISTRY, clean_build, tree
+from tests.helpers import REGISTRY, clean_build, tree
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from generator import search
-from generator.build import build_site
 from generator.config import Config
+from generator.engine import search
+from generator.engine.build import build_site
 from generator.errors import DigestError
 from tests.conftest import WriteTree, entry_text
-from tests.test_quality import TIMEOUT_MS, build_demo, chromium, serving
+from tests.helpers import TIMEOUT_MS, build_demo, chromium, serving, tree
 
 INDEX = "pagefind/pagefind-entry.json"
 
@@ -135,9 +135,9 @@ def test_indexing_renders_no_page_again(write_tree: WriteTree) -> None:
 def test_search_on_an_unchanged_site_still_builds_the_index(
     write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import generator.build
+    import generator.engine.state
 
-    monkeypatch.setattr(generator.build, "RACY_NS", -(10**15))  # trust file stamps at once
+    monkeypatch.setattr(generator.engine.state, "RACY_NS", -(10**15))  # trust file stamps at once
     root = _site(write_tree)
     build_site(root, search=False)
     result = build_site(root, search=True)
@@ -213,7 +213,6 @@ def test_a_failing_pagefind_leaves_the_whole_old_site(
     """The pages and their index are swapped in together, after Pagefind succeeded: a
     Pagefind that fails (here as it panicked on markup in `language`) changes nothing."""
     from generator.cli import main
-    from tests.test_faults import tree
 
     root = _site(write_tree)
     build_site(root, search=True)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from generator.build import build_site
+from generator.engine.build import build_site
 from generator.model import Entry, Person, Topic
-from generator.related import related_entries
+from generator.newsroom.related import related_entries
 from tests.conftest import WriteTree, entry_text
-from tests.test_quality import build_demo
+from tests.helpers import build_demo
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -90,7 +90,7 @@ def test_without_an_address_there_is_no_sitemap_and_one_warning(
     """Issue 12: with `base_url = "/"` the sitemap listed relative URLs, which the
     protocol refuses. Without `site_url` there is none, and build and check say so."""
     from generator.cli import main
-    from generator.feeds import NO_ADDRESS
+    from generator.render.feeds import NO_ADDRESS
 
     root = write_tree({"digest.toml": 'base_url = "/"\n', "content/a.md": entry_text()})
     result = build_site(root, search=False)

@@ -20,9 +20,9 @@ from urllib.parse import quote
 import pytest
 from watchdog.observers.polling import PollingObserver
 
-from generator.serve import DevServer, serve_site
+from generator.preview.serve import DevServer, serve_site
 from tests.conftest import WriteTree, entry_text
-from tests.test_watch import BrokenObserver
+from tests.helpers import BrokenObserver
 
 WAIT = 20.0  # generous: every wait ends as soon as what it waits for happens
 FIRST = "/2025/06/04/first/"
@@ -359,7 +359,7 @@ def _siblings(root: Path) -> list[str]:
 
 def test_serve_leaves_the_published_site_exactly_as_it_was(site_root: Path) -> None:
     (site_root / "digest.toml").write_text('site_url = "https://example.org/"\n')  # a sitemap
-    from generator.build import build_site
+    from generator.engine.build import build_site
 
     build_site(site_root)
     published = _tree(site_root / "site")
@@ -391,7 +391,7 @@ def test_serve_does_not_create_the_build_output(site_root: Path) -> None:
 
 
 def test_the_published_build_keeps_its_cache_across_a_serve(site_root: Path) -> None:
-    from generator.build import build_site
+    from generator.engine.build import build_site
 
     build_site(site_root)
     with DevServer(site_root, port=0, say=lambda line: None):
@@ -544,7 +544,7 @@ def test_the_name_given_with_host_is_served(site_root: Path) -> None:
     with DevServer(site_root, host="localhost", port=0, say=lambda line: None) as dev:
         assert fetch(dev, FIRST, headers={"Host": f"localhost:{dev.port}"})[0] == 200
         assert fetch(dev, FIRST, headers={"Host": "example.org"})[0] == 403
-    from generator.httpd import host_allowed
+    from generator.preview.httpd import host_allowed
 
     assert host_allowed("devbox.lan:8000", "devbox.lan")
     assert host_allowed("DevBox.LAN", "devbox.lan")

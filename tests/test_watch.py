@@ -21,7 +21,15 @@ from watchdog.events import (
 from watchdog.observers.polling import PollingObserver
 
 from generator.errors import BuildFailed, DigestError
-from generator.watch import ChangeHandler, ChangeInbox, Outcome, RebuildLoop, Watcher, classify
+from generator.preview.watch import (
+    ChangeHandler,
+    ChangeInbox,
+    Outcome,
+    RebuildLoop,
+    Watcher,
+    classify,
+)
+from tests.helpers import BrokenObserver
 
 WAIT = 15.0  # generous: these waits end as soon as the event arrives
 
@@ -337,13 +345,6 @@ def test_watcher_follows_input_folders_created_or_replaced_later(tmp_path: Path)
         assert wait_for_path(inbox, tmp_path / "static/app.css")
     finally:
         watcher.stop()
-
-
-class BrokenObserver(PollingObserver):
-    """An observer that fails like inotify does when its limits are reached."""
-
-    def start(self) -> None:
-        raise OSError(28, "inotify watch limit reached")
 
 
 def test_watcher_falls_back_to_polling(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from generator.workers import _imap, _spans
+from generator.engine.workers import _imap, _spans
 
 
 def test_spans_cover_every_item_once_and_weigh_heavy_ones() -> None:
@@ -27,6 +27,6 @@ def test_ranges_come_back_in_order_from_workers_and_from_here(here: bool) -> Non
 
 
 def _who(span: range) -> tuple[int, list[int]]:
-    from generator.workers import _job
+    from generator.engine.workers import _job
 
     return os.getpid(), [2 * _job["items"][i] for i in span]

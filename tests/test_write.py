@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import write
 from generator.digests import hash_bytes
 from generator.errors import DigestError
-from generator.write import MANIFEST, check_output_folder, commit_site, read_manifest
+from generator.output import swap, write
+from generator.output.folder import check_output_folder
+from generator.output.manifest import MANIFEST, read_manifest
+from generator.output.write import commit_site
 
 
 def _tree(out: Path) -> dict[str, bytes]:
@@ -123,7 +125,7 @@ def test_interrupted_swap_is_recovered(tmp_path: Path) -> None:
 
 
 def test_swap_without_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(write, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(swap, "_exchange", lambda a, b: False)
     out = tmp_path / "site"
     commit_site(out, {"a.html": b"1"})
     commit_site(out, {"a.html": b"2"})
@@ -341,7 +343,8 @@ def test_foreign_links_are_carried_as_links(tmp_path: Path) -> None:
 
 
 def test_commit_edits_touches_only_the_edit_and_keeps_the_rest(tmp_path: Path) -> None:
-    from generator.write import Manifest, commit_edits
+    from generator.output.manifest import Manifest
+    from generator.output.write import commit_edits
 
     out = tmp_path / "site"
     first = commit_site(out, {"a.html": b"A", "b/index.html": b"B", "c.html": b"C"})
@@ -370,7 +373,7 @@ def test_commit_edits_touches_only_the_edit_and_keeps_the_rest(tmp_path: Path) -
     ),
 )
 def test_manifest_pieces_encode_as_json_does(start: dict, edits: list) -> None:
-    from generator.write import Manifest
+    from generator.output.manifest import Manifest
 
     manifest = Manifest(dict(start))
     manifest.encode()  # pieces made before the edits, then patched

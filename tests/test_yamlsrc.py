@@ -7,9 +7,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import yamlsrc
 from generator.errors import DigestError
-from generator.yamlsrc import LOADERS, key_lines, load_yaml, node_line
+from generator.source import yamlsrc
+from generator.source.yamlsrc import LOADERS, key_lines, load_yaml, node_line
 from tests.deadline import ends_within
 
 PATH = "content/x.md"

@@ -1,0 +1,1 @@
+"""Reading the news: who and what each entry mentions, quotes, related entries."""

@@ -1,0 +1,1 @@
+"""Writing the output folder: staged and swapped, or edits committed in place."""

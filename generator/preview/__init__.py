@@ -1,0 +1,1 @@
+"""`digest serve`: the live preview's server, watcher and reload script."""

@@ -1,0 +1,1 @@
+"""Which pages the site has, what each is made from, and their HTML."""

@@ -1,0 +1,1 @@
+"""Reading the site's files: walk content/, parse entries and registries, Markdown."""
