@@ -13,7 +13,7 @@ site: $(INSTALLED)
 
 test: $(INSTALLED) $(NODE_TOOLS)
 	tools/ensure-system.sh
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench tools
 	$(BIN)/mypy generator
 	$(BIN)/python -m pytest -q
 
@@ -21,8 +21,8 @@ serve: $(INSTALLED)
 	$(BIN)/digest serve . --port $(PORT)
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check generator tests
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests bench tools
+	$(BIN)/ruff format --check generator tests bench tools
 	$(BIN)/mypy generator
 
 # Regenerate tests/golden/ from tests/sample_site/ after an intended output change.

@@ -176,35 +176,6 @@ def _write(root: Path, rel: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _line_col(text: str, char: str) -> tuple[int, int]:
-    """1-based line and column of the first `char` in `text`."""
-    at = text.index(char)
-    return text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
-
-
-def _pick(rng: random.Random, pool: list[int], count: int) -> list[int]:
-    """`count` indices taken out of `pool` (so cases planted at different files stay apart)."""
-    chosen = sorted(rng.sample(pool, min(count, len(pool))))
-    taken = set(chosen)
-    pool[:] = [i for i in pool if i not in taken]
-    return chosen
-
-
-def _later_today(now: datetime) -> datetime:
-    """A minute in the future, later today when today has time left (UTC)."""
-    end = now.replace(hour=23, minute=59, second=0, microsecond=0)
-    later = min(now + timedelta(hours=3), end)
-    if later - now < timedelta(minutes=10):
-        later = now + timedelta(hours=1)  # a few minutes before midnight: early tomorrow
-    return later.replace(second=0, microsecond=0)
-
-
-def _write(root: Path, rel: str, text: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def _line_col(rel: str, content: str) -> tuple[str, int, int]:
     """The file, and the 1-based line and column of its first control byte (0x02)."""
     at = content.index("\x02")
