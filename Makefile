@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 NODE_TOOLS := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: site test serve lint golden bench migrate fuzz lighthouse clean
+.PHONY: site test serve lint golden bench migrate compare fuzz lighthouse clean
 
 site: $(INSTALLED)
 	$(BIN)/digest build .
@@ -43,6 +43,11 @@ bench: $(INSTALLED)
 # in the scratch folder.
 migrate: $(INSTALLED)
 	$(BIN)/python bench/migrate.py $(if $(BEFORE),--before $(BEFORE)) $(if $(OUT),--out $(OUT)) $(if $(RUNS),--runs $(RUNS))
+
+# Two versions of digest paired run by run on one corpus (cold with and without search, a
+# one-entry edit): `make compare BEFORE=<git revision>` [AFTER=<revision>] [ENTRIES=4000] [PAIRS=5].
+compare: $(INSTALLED)
+	$(BIN)/python bench/compare.py --before $(BEFORE) $(if $(AFTER),--after $(AFTER)) $(if $(ENTRIES),--entries $(ENTRIES)) $(if $(PAIRS),--pairs $(PAIRS)) $(if $(OUT),--out $(OUT))
 
 # Fuzz with atheris for FUZZ_SECONDS each target (not part of make test): the parsers
 # (fuzz/corpus), YAML with every PyYAML parser (fuzz/corpus-yaml) and Markdown nesting
